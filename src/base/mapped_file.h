@@ -1,0 +1,34 @@
+// A read-only memory map of a whole file. Weights are mapped, not read, so a 600 MB
+// checkpoint costs only the pages that are touched (the embedding table is mostly cold).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace gembed {
+
+class MappedFile {
+ public:
+  // Throws gembed::Error naming the path if it cannot be opened or mapped.
+  explicit MappedFile(const std::string& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+// Reads a whole (small) text file; throws gembed::Error naming the path.
+std::string ReadTextFile(const std::string& path);
+bool FileExists(const std::string& path);
+
+}  // namespace gembed

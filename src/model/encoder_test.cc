@@ -1,0 +1,131 @@
+// The encoder and sentence head against the fixtures' float64 reference outputs.
+#include "model/encoder.h"
+
+#include <gtest/gtest.h>
+
+#include "base/error.h"
+#include "base/mapped_file.h"
+#include "base/thread_pool.h"
+#include "fixtures.h"
+#include "kernels/ops.h"
+#include "model/sentence_head.h"
+
+namespace gembed {
+namespace {
+
+using namespace gembed::testing;
+
+struct Loaded {
+  std::unique_ptr<Encoder> encoder;
+  std::vector<DenseLayer> dense;
+};
+
+Loaded Load(const std::string& model) {
+  const std::string dir = ModelDir(model);
+  Loaded l;
+  const ModelConfig cfg = ParseModelConfig(ReadTextFile(dir + "/config.json"), dir + "/config.json");
+  l.encoder = std::make_unique<Encoder>(cfg, std::shared_ptr<const TensorStore>(TensorStore::Open(dir)));
+  l.dense.push_back(DenseLayer::Load(dir + "/2_Dense"));
+  l.dense.push_back(DenseLayer::Load(dir + "/3_Dense"));
+  return l;
+}
+
+// pooled[dim] → Dense → Dense → L2 normalise
+std::vector<float> Head(const Loaded& l, std::vector<float> x) {
+  for (const DenseLayer& d : l.dense) {
+    std::vector<float> y(d.out_features);
+    d.Apply(x.data(), 1, y.data(), nullptr);
+    x = std::move(y);
+  }
+  L2Normalize(x.data(), x.size());
+  return x;
+}
+
+class EncoderFixture : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EncoderFixture, EveryCaseMatchesReference) {
+  const Loaded l = Load(GetParam());
+  const nlohmann::json exp = LoadExpected(GetParam());
+  const size_t h = l.encoder->config().hidden_size;
+  ThreadPool pool(2);
+  ASSERT_GE(exp["cases"].size(), 5u);
+  for (const auto& c : exp["cases"]) {
+    SCOPED_TRACE(c["name"].get<std::string>());
+    const auto ids = c["input_ids"].get<std::vector<int32_t>>();
+    const int len = static_cast<int>(ids.size());
+    ASSERT_EQ(len, c["length"].get<int>());
+    std::vector<float> hidden(ids.size() * h);
+    std::vector<std::vector<float>> stream;  // residual stream of token 0 per layer
+    LayerObserver obs = [&](int, const float* x) { stream.emplace_back(x, x + h); };
+    l.encoder->Forward(ids, std::span<const int>(&len, 1), hidden.data(), &pool, &obs);
+
+    EXPECT_LE(MaxAbsDiff(stream[0], Floats(c["debug"]["embed_token0"])), kHiddenTol);
+    const auto& layers = c["debug"]["layer_out_token0"];
+    ASSERT_EQ(layers.size() + 1, stream.size());
+    for (size_t i = 0; i < layers.size(); ++i) {
+      EXPECT_LE(MaxAbsDiff(stream[i + 1], Floats(layers[i])), kHiddenTol) << "layer " << i;
+    }
+    const std::vector<float> first(hidden.begin(), hidden.begin() + h), last(hidden.end() - h, hidden.end());
+    EXPECT_LE(MaxAbsDiff(first, Floats(c["last_hidden_token0"])), kHiddenTol);
+    EXPECT_LE(MaxAbsDiff(last, Floats(c["last_hidden_lasttoken"])), kHiddenTol);
+
+    std::vector<float> pooled(h);
+    MeanPool(hidden.data(), std::span<const int>(&len, 1), h, pooled.data());
+    EXPECT_LE(MaxAbsDiff(pooled, Floats(c["pooled"])), kHiddenTol);
+    const std::vector<float> emb = Head(l, pooled);
+    EXPECT_LE(MaxAbsDiff(emb, Floats(c["embedding"])), kEmbeddingTol);
+    EXPECT_GE(Cosine(emb, Floats(c["embedding"])), kEmbeddingCos);
+  }
+}
+
+TEST_P(EncoderFixture, RaggedBatchEqualsSingleRunsAndPaddedReference) {
+  const Loaded l = Load(GetParam());
+  const nlohmann::json b = LoadExpected(GetParam())["batched"];
+  const size_t h = l.encoder->config().hidden_size;
+  ThreadPool pool(2);
+  std::vector<int32_t> ids;
+  std::vector<int> lengths;
+  const auto rows = b["input_ids"].get<std::vector<std::vector<int32_t>>>();
+  const auto masks = b["attention_mask"].get<std::vector<std::vector<int>>>();
+  for (size_t r = 0; r < rows.size(); ++r) {
+    int n = 0;
+    for (size_t i = 0; i < rows[r].size(); ++i) {
+      if (masks[r][i]) ids.push_back(rows[r][i]), ++n;
+    }
+    lengths.push_back(n);
+  }
+  std::vector<float> hidden(ids.size() * h), pooled(lengths.size() * h);
+  l.encoder->Forward(ids, lengths, hidden.data(), &pool);
+  MeanPool(hidden.data(), lengths, h, pooled.data());
+  size_t off = 0;
+  for (size_t r = 0; r < lengths.size(); ++r) {
+    SCOPED_TRACE("row " + std::to_string(r));
+    const std::vector<float> p(pooled.begin() + r * h, pooled.begin() + (r + 1) * h);
+    const std::vector<float> emb = Head(l, p);
+    EXPECT_LE(MaxAbsDiff(emb, Floats(b["embeddings"][r])), kEmbeddingTol);
+    // The same sequence alone gives bit-identical hidden states: rows never interact.
+    std::vector<float> single(lengths[r] * h);
+    l.encoder->Forward(std::span<const int32_t>(ids.data() + off, lengths[r]), std::span<const int>(&lengths[r], 1),
+                       single.data(), &pool);
+    EXPECT_TRUE(std::equal(single.begin(), single.end(), hidden.begin() + off * h));
+    off += lengths[r];
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, EncoderFixture, ::testing::Values("tiny-a", "tiny-b", "tiny-text"));
+
+TEST(Encoder, RejectsOutOfVocabularyId) {
+  const Loaded l = Load("tiny-a");
+  const std::vector<int32_t> ids = {2, 512, 1};
+  const int len = 3;
+  std::vector<float> hidden(3 * 64);
+  try {
+    l.encoder->Forward(ids, std::span<const int>(&len, 1), hidden.data(), nullptr);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "token id 512 is outside the vocabulary (0..511)");
+  }
+}
+
+}  // namespace
+}  // namespace gembed

@@ -1,0 +1,45 @@
+// Test support: paths into ../shared and loading of the fixtures' expected outputs.
+// A missing fixture is a test failure (the loaders throw), never a silent skip.
+#pragma once
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "base/mapped_file.h"
+
+namespace gembed::testing {
+
+inline std::string SharedDir() { return GEMBED_SHARED_DIR; }
+inline std::string ModelDir(const std::string& name) { return SharedDir() + "/fixtures/models/" + name; }
+
+// Parsed <model>.expected.json; throws (failing the test) when absent.
+inline nlohmann::json LoadExpected(const std::string& model) {
+  const std::string path = SharedDir() + "/fixtures/models/" + model + ".expected.json";
+  return nlohmann::json::parse(ReadTextFile(path));
+}
+
+inline std::vector<float> Floats(const nlohmann::json& j) { return j.get<std::vector<float>>(); }
+
+inline double MaxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double m = 0;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) m = std::max(m, std::fabs(double(a[i]) - b[i]));
+  return m;
+}
+
+inline double Cosine(const std::vector<float>& a, const std::vector<float>& b) {
+  double ab = 0, aa = 0, bb = 0;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) ab += double(a[i]) * b[i], aa += double(a[i]) * a[i], bb += double(b[i]) * b[i];
+  return ab / std::sqrt(aa * bb);
+}
+
+// Tolerances from shared/fixtures/README.md for an f32 engine.
+constexpr double kEmbeddingTol = 1e-5;
+constexpr double kEmbeddingCos = 0.99999;
+constexpr double kHiddenTol = 5e-5;
+
+}  // namespace gembed::testing
