@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages gembed builds and tests with (idempotent; needs root or
+# sudo). Everything gembed depends on comes from Debian: no downloads at build time.
+set -euo pipefail
+
+PACKAGES=(
+  g++ cmake ninja-build ccache pkg-config
+  nlohmann-json3-dev   # JSON: configs, JSONL input/output
+  libsimdjson-dev      # JSON: the 33 MB tokenizer.json, parsed fast
+  libcli11-dev         # command-line parsing
+  libgtest-dev         # tests
+  python3-numpy        # ../shared/tools/make_random_model.py (full-size random model)
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,130 @@
+#include "embedder/model_folder.h"
+
+#include <nlohmann/json.hpp>
+
+#include "base/error.h"
+#include "base/mapped_file.h"
+
+namespace gembed {
+namespace {
+
+using nlohmann::json;
+
+json ReadJson(const std::string& path) {
+  if (!FileExists(path)) throw Error("missing file " + path);
+  try {
+    return json::parse(ReadTextFile(path));
+  } catch (const json::exception& e) {
+    throw Error(path + ": malformed JSON: " + e.what());
+  }
+}
+
+std::string Join(const std::string& dir, const std::string& sub) { return sub.empty() ? dir : dir + "/" + sub; }
+
+void LoadTransformer(ModelFolder& m, const std::string& dir) {
+  const std::string cfg_path = dir + "/config.json";
+  if (!FileExists(cfg_path)) throw Error("missing file " + cfg_path + " (the encoder's config)");
+  m.config = ParseModelConfig(ReadTextFile(cfg_path), cfg_path);
+  std::shared_ptr<const TensorStore> store = TensorStore::Open(dir);
+  m.encoder = std::make_unique<Encoder>(m.config, store);
+  m.weights_dtype = m.encoder->embedding_table().dtype_name;
+
+  const std::string sb_path = dir + "/sentence_bert_config.json";
+  m.max_seq_length = m.config.max_position_embeddings > 0 ? m.config.max_position_embeddings : 2048;
+  if (FileExists(sb_path)) {
+    const json sb = ReadJson(sb_path);
+    if (sb.contains("max_seq_length") && !sb["max_seq_length"].is_null()) {
+      if (!sb["max_seq_length"].is_number_integer() || sb["max_seq_length"].get<long long>() < 3 ||
+          sb["max_seq_length"].get<long long>() > (1 << 20)) {
+        throw Error(sb_path + ": \"max_seq_length\" must be an integer ≥ 3");
+      }
+      m.max_seq_length = sb["max_seq_length"].get<int>();
+    }
+    if (sb.value("do_lower_case", false)) throw Error(sb_path + ": do_lower_case=true is not supported");
+  }
+  const std::string tok_path = dir + "/tokenizer.json";
+  if (FileExists(tok_path)) m.tokenizer = Tokenizer::FromFile(tok_path);
+}
+
+void LoadPrompts(ModelFolder& m, const std::string& dir) {
+  const std::string path = dir + "/config_sentence_transformers.json";
+  if (!FileExists(path)) return;  // no prompts: only raw prompts can be used
+  const json j = ReadJson(path);
+  if (j.contains("prompts") && !j["prompts"].is_null()) {
+    if (!j["prompts"].is_object()) throw Error(path + ": \"prompts\" is not an object");
+    for (auto it = j["prompts"].begin(); it != j["prompts"].end(); ++it) {
+      if (!it.value().is_string()) throw Error(path + ": prompt \"" + it.key() + "\" is not a string");
+      m.prompts[it.key()] = it.value().get<std::string>();
+    }
+  }
+  if (j.contains("default_prompt_name") && j["default_prompt_name"].is_string()) {
+    const std::string name = j["default_prompt_name"].get<std::string>();
+    if (!m.prompts.count(name)) throw Error(path + ": default_prompt_name '" + name + "' is not among the prompts");
+    m.default_prompt_name = name;
+  }
+}
+
+}  // namespace
+
+ModelFolder ModelFolder::Load(const std::string& dir) {
+  ModelFolder m;
+  m.path = dir;
+  const std::string modules_path = dir + "/modules.json";
+  if (!FileExists(modules_path)) {
+    throw Error("missing file " + modules_path + ": gembed needs the sentence-transformers folder layout "
+                "(modules.json, 1_Pooling, 2_Dense, 3_Dense) as google/embeddinggemma-300m publishes it");
+  }
+  const json modules = ReadJson(modules_path);
+  if (!modules.is_array() || modules.empty()) throw Error(modules_path + ": expected a non-empty array of modules");
+
+  bool have_transformer = false, have_pooling = false;
+  for (const json& mod : modules) {
+    if (!mod.is_object() || !mod.contains("type") || !mod["type"].is_string()) {
+      throw Error(modules_path + ": every module needs a \"type\" string");
+    }
+    const std::string type = mod["type"].get<std::string>();
+    const std::string sub = mod.contains("path") && mod["path"].is_string() ? mod["path"].get<std::string>() : "";
+    if (sub.find("..") != std::string::npos || (!sub.empty() && sub[0] == '/')) {
+      throw Error(modules_path + ": module path '" + sub + "' must stay inside the folder");
+    }
+    const std::string mdir = Join(dir, sub);
+    auto order = [&](bool ok, const char* what) {
+      if (!ok) throw Error(modules_path + ": module " + type + " comes before " + what);
+    };
+    if (type == "sentence_transformers.models.Transformer") {
+      if (have_transformer) throw Error(modules_path + ": more than one Transformer module");
+      LoadTransformer(m, mdir);
+      LoadPrompts(m, dir);
+      have_transformer = true;
+    } else if (type == "sentence_transformers.models.Pooling") {
+      order(have_transformer && !have_pooling, "the Transformer (or twice)");
+      m.pooling = PoolingConfig::Load(mdir);
+      if (m.pooling.dimension != m.config.hidden_size) {
+        throw Error(mdir + "/config.json: word_embedding_dimension " + std::to_string(m.pooling.dimension) +
+                    " differs from hidden_size " + std::to_string(m.config.hidden_size) + " in config.json");
+      }
+      have_pooling = true;
+    } else if (type == "sentence_transformers.models.Dense") {
+      order(have_pooling && !m.normalize, "Pooling, or after Normalize");
+      DenseLayer d = DenseLayer::Load(mdir);
+      const int in = m.dense.empty() ? m.config.hidden_size : m.dense.back().out_features;
+      if (d.in_features != in) {
+        throw Error(mdir + "/config.json: in_features " + std::to_string(d.in_features) + " but the previous module gives " +
+                    std::to_string(in));
+      }
+      m.dense.push_back(std::move(d));
+    } else if (type == "sentence_transformers.models.Normalize") {
+      order(have_pooling, "Pooling");
+      m.normalize = true;
+    } else {
+      throw Error(modules_path + ": module type '" + type + "' is not supported");
+    }
+  }
+  if (!have_transformer) throw Error(modules_path + ": no sentence_transformers.models.Transformer module");
+  if (!have_pooling) throw Error(modules_path + ": no sentence_transformers.models.Pooling module");
+  return m;
+}
+
+int ModelFolder::output_dim() const { return dense.empty() ? config.hidden_size : dense.back().out_features; }
+
+}  // namespace gembed
