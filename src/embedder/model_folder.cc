@@ -21,6 +21,37 @@ json ReadJson(const std::string& path) {
 
 std::string Join(const std::string& dir, const std::string& sub) { return sub.empty() ? dir : dir + "/" + sub; }
 
+// The <bos>/<eos> template. transformers' GemmaTokenizerFast (what sentence-transformers
+// loads for tokenizer_class GemmaTokenizer) rebuilds the post-processor in its constructor
+// from add_bos_token (default true) and add_eos_token (default false), so those flags —
+// not tokenizer.json's TemplateProcessing — decide. EmbeddingGemma's config sets both.
+void ApplyTokenizerConfig(Tokenizer& tok, const std::string& path) {
+  if (!FileExists(path)) return;  // no config: tokenizer.json's own post-processor stands
+  const json j = ReadJson(path);
+  if (!j.is_object()) throw Error(path + ": not a JSON object");
+  const std::string cls = j.value("tokenizer_class", std::string());
+  if (cls != "GemmaTokenizer" && cls != "GemmaTokenizerFast") return;
+  auto flag = [&](const char* key, bool fallback) {
+    if (!j.contains(key) || j[key].is_null()) return fallback;
+    if (!j[key].is_boolean()) throw Error(path + ": \"" + key + "\" must be true or false");
+    return j[key].get<bool>();
+  };
+  auto token_id = [&](const char* key, const char* fallback) {
+    std::string content = fallback;
+    if (j.contains(key) && j[key].is_string()) content = j[key].get<std::string>();
+    if (j.contains(key) && j[key].is_object() && j[key].contains("content") && j[key]["content"].is_string()) {
+      content = j[key]["content"].get<std::string>();
+    }
+    const int32_t id = tok.TokenToId(content);
+    if (id < 0) throw Error(path + ": " + key + " '" + content + "' is not in tokenizer.json");
+    return id;
+  };
+  std::vector<int32_t> prefix, suffix;
+  if (flag("add_bos_token", true)) prefix.push_back(token_id("bos_token", "<bos>"));
+  if (flag("add_eos_token", false)) suffix.push_back(token_id("eos_token", "<eos>"));
+  tok.SetTemplate(std::move(prefix), std::move(suffix));
+}
+
 void LoadTransformer(ModelFolder& m, const std::string& dir) {
   const std::string cfg_path = dir + "/config.json";
   if (!FileExists(cfg_path)) throw Error("missing file " + cfg_path + " (the encoder's config)");
@@ -43,7 +74,10 @@ void LoadTransformer(ModelFolder& m, const std::string& dir) {
     if (sb.value("do_lower_case", false)) throw Error(sb_path + ": do_lower_case=true is not supported");
   }
   const std::string tok_path = dir + "/tokenizer.json";
-  if (FileExists(tok_path)) m.tokenizer = Tokenizer::FromFile(tok_path);
+  if (FileExists(tok_path)) {
+    m.tokenizer = Tokenizer::FromFile(tok_path);
+    ApplyTokenizerConfig(*m.tokenizer, dir + "/tokenizer_config.json");
+  }
 }
 
 void LoadPrompts(ModelFolder& m, const std::string& dir) {

@@ -90,6 +90,12 @@ TEST_F(BrokenFolder, ConfigInconsistentWithTensors) {
   ExpectError("tensor 'layers.0.mlp.gate_proj.weight' has shape [128, 64] but config.json implies [96, 64]");
 }
 
+TEST_F(BrokenFolder, MoreLayersInFileThanConfig) {
+  Edit("config.json", "\"num_hidden_layers\": 6", "\"num_hidden_layers\": 5");
+  Edit("config.json", "\"sliding_attention\",\n    \"full_attention\"", "\"full_attention\"");
+  ExpectError("unexpected tensor 'layers.5.input_layernorm.weight' (config.json describes 5 layers");
+}
+
 TEST_F(BrokenFolder, TensorWithWrongDtype) {
   // Rename the dtype in the header to a same-size integer type: offsets stay valid.
   std::fstream f(P("model.safetensors"), std::ios::in | std::ios::out | std::ios::binary);
@@ -136,6 +142,50 @@ TEST_F(BrokenFolder, UnknownModuleType) {
 TEST_F(BrokenFolder, MissingNormalizeFolderIsFine) {
   ASSERT_FALSE(fs::exists(P("4_Normalize")));
   EXPECT_TRUE(ModelFolder::Load(dir_.string()).normalize);
+}
+
+}  // namespace
+}  // namespace gembed
+
+namespace gembed {
+namespace {
+
+// tiny-text's files linked into a temp folder, with a chosen tokenizer.json / config.
+class TokenizerTemplate : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("gembed_tt_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    for (const auto& e : fs::directory_iterator(ModelDir("tiny-text"))) {
+      const std::string name = e.path().filename().string();
+      if (name != "tokenizer.json" && name != "tokenizer_config.json") fs::create_symlink(e.path(), dir_ / name);
+    }
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::vector<int32_t> Template() {
+    const ModelFolder m = ModelFolder::Load(dir_.string());
+    std::vector<int32_t> t = m.tokenizer->prefix_ids();
+    t.push_back(-1);  // where the text goes
+    t.insert(t.end(), m.tokenizer->suffix_ids().begin(), m.tokenizer->suffix_ids().end());
+    return t;
+  }
+  fs::path dir_;
+  const std::string gemma3_ = SharedDir() + "/fixtures/tokenizer/gemma3/";
+};
+
+TEST_F(TokenizerTemplate, EmbeddingGemmaConfigAddsEosToGenericGemma3Tokenizer) {
+  fs::create_symlink(gemma3_ + "tokenizer.json", dir_ / "tokenizer.json");  // post-processor "<bos> $A"
+  EXPECT_EQ(Template(), (std::vector<int32_t>{2, -1}));                      // no config: the file's template
+  fs::create_symlink(ModelDir("tiny-text") + "/tokenizer_config.json", dir_ / "tokenizer_config.json");
+  EXPECT_EQ(Template(), (std::vector<int32_t>{2, -1, 1}));                   // add_eos_token: true
+}
+
+TEST_F(TokenizerTemplate, Gemma3InstructConfigHasNoEos) {
+  fs::create_symlink(ModelDir("tiny-text") + "/tokenizer.json", dir_ / "tokenizer.json");  // "<bos> $A <eos>"
+  fs::create_symlink(gemma3_ + "tokenizer_config.json", dir_ / "tokenizer_config.json");  // add_eos_token: false
+  EXPECT_EQ(Template(), (std::vector<int32_t>{2, -1}));
 }
 
 }  // namespace

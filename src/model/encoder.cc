@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "base/error.h"
 #include "base/thread_pool.h"
@@ -20,8 +21,9 @@ class WeightLoader {
                   : "";
   }
 
-  const TensorView& Get(const std::string& name, std::vector<int64_t> shape) const {
+  const TensorView& Get(const std::string& name, std::vector<int64_t> shape) {
     const TensorView* t = store_.Find(prefix_ + name);
+    used_.insert(prefix_ + name);
     if (t == nullptr) throw Error(store_.description() + ": missing tensor '" + prefix_ + name + "'");
     if (t->dtype == DType::kOther) {
       throw Error(t->file + ": tensor '" + t->name + "' has dtype " + t->dtype_name + "; expected F32, BF16 or F16");
@@ -34,18 +36,30 @@ class WeightLoader {
     }
     return *t;
   }
-  std::vector<float> F32(const std::string& name, std::vector<int64_t> shape) const { return ToF32(Get(name, shape)); }
+  std::vector<float> F32(const std::string& name, std::vector<int64_t> shape) { return ToF32(Get(name, shape)); }
+
+  // A tensor nobody asked for means the file and config.json describe different models
+  // (e.g. more layers than num_hidden_layers): refuse rather than ignore it.
+  void CheckAllUsed(const ModelConfig& c) const {
+    for (const std::string& name : store_.Names()) {
+      if (!used_.count(name)) {
+        throw Error(store_.description() + ": unexpected tensor '" + name + "' (config.json describes " +
+                    std::to_string(c.num_layers) + " layers of a gemma3_text encoder)");
+      }
+    }
+  }
 
  private:
   const TensorStore& store_;
   std::string prefix_;
+  std::set<std::string> used_;
 };
 
 }  // namespace
 
 Encoder::Encoder(const ModelConfig& config, std::shared_ptr<const TensorStore> weights)
     : config_(config), weights_(std::move(weights)) {
-  const WeightLoader load(*weights_);
+  WeightLoader load(*weights_);
   const int64_t h = config_.hidden_size, d = config_.head_dim, q = int64_t{config_.num_heads} * d,
                 kv = int64_t{config_.num_kv_heads} * d, f = config_.intermediate_size;
   embed_ = &load.Get("embed_tokens.weight", {config_.vocab_size, h});
@@ -71,6 +85,7 @@ Encoder::Encoder(const ModelConfig& config, std::shared_ptr<const TensorStore> w
     w.post_feedforward_norm = load.F32(p + "post_feedforward_layernorm.weight", {h});
   }
   final_norm_ = load.F32("norm.weight", {h});
+  load.CheckAllUsed(config_);
   inv_freq_full_.resize(d / 2);
   inv_freq_sliding_.resize(d / 2);
   RopeInvFreq(config_.rope_theta_full, d, inv_freq_full_.data());

@@ -70,6 +70,11 @@ DenseLayer DenseLayer::Load(const std::string& dir) {
   } else if (b != nullptr) {
     throw Error(cfg_path + ": \"bias\" is false but " + b->file + " holds 'linear.bias'");
   }
+  for (const std::string& name : store->Names()) {
+    if (name != "linear.weight" && name != "linear.bias") {
+      throw Error(store->description() + ": unexpected tensor '" + name + "' in a Dense layer");
+    }
+  }
   return d;
 }
 

@@ -34,6 +34,10 @@ class Tokenizer {
   // has no post-processor.
   const std::vector<int32_t>& prefix_ids() const;
   const std::vector<int32_t>& suffix_ids() const;
+  // Replaces the template (before the tokenizer is shared between threads): HF's
+  // GemmaTokenizerFast rebuilds it from tokenizer_config.json's add_bos_token /
+  // add_eos_token, which therefore win over tokenizer.json's post-processor.
+  void SetTemplate(std::vector<int32_t> prefix, std::vector<int32_t> suffix);
 
   // Text of ids, as HF `decode(ids, skip_special_tokens=skip_special)`.
   std::string Decode(std::span<const int32_t> ids, bool skip_special = false) const;
