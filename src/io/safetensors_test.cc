@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "io/safetensors_writer.h"
 
 namespace gembed {
 namespace {
@@ -142,6 +143,21 @@ TEST_F(SafeTensorsTest, ShardedIndex) {
     EXPECT_NE(std::string(e.what()).find("tensor 'a' is listed in model-00002-of-00002.safetensors but not stored there"),
               std::string::npos) << e.what();
   }
+}
+
+TEST_F(SafeTensorsTest, WriterRoundTrip) {
+  const float v[2] = {3.5f, -1.0f};
+  TensorToWrite t{"x.weight", "F32", {1, 2}, std::vector<uint8_t>(reinterpret_cast<const uint8_t*>(v),
+                                                                  reinterpret_cast<const uint8_t*>(v) + 8)};
+  TensorToWrite e{"empty", "BF16", {0}, {}};
+  const std::string p = (dir_ / "w.safetensors").string();
+  WriteSafeTensors(p, {t, e}, {{"format", "pt"}});
+  SafeTensorsFile f(p);
+  ASSERT_NE(f.Find("x.weight"), nullptr);
+  EXPECT_EQ(ToF32(*f.Find("x.weight")), (std::vector<float>{3.5f, -1.0f}));
+  EXPECT_EQ(f.Find("empty")->numel(), 0);
+  EXPECT_EQ(f.metadata().at("format"), "pt");
+  EXPECT_THROW(WriteSafeTensors((dir_ / "no/such/dir/x").string(), {t}), Error);
 }
 
 TEST_F(SafeTensorsTest, NoWeightsAtAll) {
