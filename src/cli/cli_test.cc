@@ -101,8 +101,7 @@ struct RunResult {
   std::string out, err;
 };
 RunResult Gembed(const std::string& args, const std::string& stdin_text = "", const std::string& env = "") {
-  const fs::path dir = fs::temp_directory_path() / ("gembed_cli_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const fs::path dir = FreshTempDir();
   std::ofstream(dir / "in") << stdin_text;
   const std::string cmd = env + " " + std::string(GEMBED_BINARY_DIR) + "/src/cli/gembed " + args + " <" + (dir / "in").string() +
                           " >" + (dir / "out").string() + " 2>" + (dir / "err").string();

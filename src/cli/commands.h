@@ -13,7 +13,8 @@ std::string ResolveModelPath(const std::string& flag);
 struct EmbedArgs {
   std::string model;
   std::string prompt;       // --prompt NAME
-  std::string prompt_text;  // --prompt-text STR
+  std::string prompt_text;  // --prompt-text STR ("" is a valid prompt: none at all)
+  bool has_prompt_text = false;
   std::string title;        // --title STR: document form for TEXT arguments
   bool has_title = false;
   int dim = 0;

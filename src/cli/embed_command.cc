@@ -39,7 +39,7 @@ struct OutputFile {
 }  // namespace
 
 int RunEmbed(const EmbedArgs& args) {
-  if (!args.prompt.empty() && !args.prompt_text.empty()) throw Error("give --prompt or --prompt-text, not both");
+  if (!args.prompt.empty() && args.has_prompt_text) throw Error("give --prompt or --prompt-text, not both");
   if (args.input.empty() && args.texts.empty()) throw Error("nothing to embed: give TEXT arguments or --input FILE|-");
   if (!args.input.empty() && !args.texts.empty()) throw Error("give TEXT arguments or --input, not both");
   const OutputFormat format = ParseOutputFormat(args.format);
@@ -47,7 +47,7 @@ int RunEmbed(const EmbedArgs& args) {
   auto model = Embedder::Load(ResolveModelPath(args.model), {.threads = args.threads});
   EmbedOptions options;
   if (!args.prompt.empty()) options.prompt_name = args.prompt;
-  if (!args.prompt_text.empty()) options.prompt = args.prompt_text;
+  if (args.has_prompt_text) options.prompt = args.prompt_text;
   options.dim = args.dim;
   options.strict = args.strict;
   options.batch_size = args.batch;

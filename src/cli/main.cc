@@ -15,7 +15,8 @@ void AddEmbed(CLI::App& app, EmbedArgs& a) {
   CLI::App* c = app.add_subcommand("embed", "Embed texts (arguments or JSONL) with a model folder");
   c->add_option("--model", a.model, "Model folder (default: $GEMBED_MODEL)");
   auto* p = c->add_option("--prompt", a.prompt, "Named prompt from the model (query, document, STS, Clustering, …)");
-  auto* pt = c->add_option("--prompt-text", a.prompt_text, "A raw prompt string put before every text");
+  auto* pt = c->add_option("--prompt-text", a.prompt_text, "A raw prompt string put before every text")
+                 ->each([&a](const std::string&) { a.has_prompt_text = true; });
   p->excludes(pt);
   c->add_option("--title", a.title, "Document form for TEXT arguments: \"title: TITLE | text: …\"")
       ->each([&a](const std::string&) { a.has_title = true; });

@@ -19,14 +19,8 @@ using namespace gembed::testing;
 class CheckpointVariant : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("gembed_cv_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    // Everything but the encoder weights is linked from tiny-a.
-    for (const auto& e : fs::directory_iterator(ModelDir("tiny-a"))) {
-      if (e.path().filename() != "model.safetensors") fs::create_symlink(e.path(), dir_ / e.path().filename());
-    }
+    dir_ = FreshTempDir();
+    LinkFolderExcept(ModelDir("tiny-a"), dir_, {"model.safetensors"});  // the test writes the weights
     source_ = std::make_unique<SafeTensorsFile>(ModelDir("tiny-a") + "/model.safetensors");
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -38,7 +32,8 @@ class CheckpointVariant : public ::testing::Test {
   std::vector<std::vector<float>> EmbedCases(const std::string& dir) {
     const auto m = Embedder::Load(dir, {.threads = 2});
     std::vector<EmbedInput> in;
-    for (const auto& c : LoadExpected("tiny-a")["cases"]) in.push_back({.ids = c["input_ids"].get<std::vector<int32_t>>()});
+    const nlohmann::json exp = LoadExpected("tiny-a");
+    for (const auto& c : exp["cases"]) in.push_back({.ids = c["input_ids"].get<std::vector<int32_t>>()});
     std::vector<std::vector<float>> out;
     for (auto& r : m->Embed(in)) out.push_back(std::move(r.embedding));
     return out;
@@ -78,7 +73,7 @@ TEST_F(CheckpointVariant, Float16WeightsStayClose) {
   }
   WriteSafeTensors((dir_ / "model.safetensors").string(), out);
   const auto got = EmbedCases(dir_.string());
-  const auto& cases = LoadExpected("tiny-a")["cases"];
+  const nlohmann::json cases = LoadExpected("tiny-a")["cases"];
   ASSERT_EQ(got.size(), cases.size());
   for (size_t i = 0; i < got.size(); ++i) {
     // f16 weights carry ~11 bits: close to, not equal to, the f32 reference.

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "base/error.h"
@@ -202,6 +204,37 @@ TEST(Embedder, OverLongIdsTruncateKeepingLastId) {
   EmbedOptions strict;
   strict.strict = true;
   EXPECT_THROW(m.Prepare({.ids = ids}, strict), Error);
+}
+
+}  // namespace
+}  // namespace gembed
+
+namespace gembed {
+namespace {
+
+TEST(Embedder, DefaultPromptNameAppliesUnlessOverridden) {
+  namespace fs = std::filesystem;
+  const fs::path dir = testing::FreshTempDir();
+  testing::LinkFolderExcept(testing::ModelDir("tiny-text"), dir, {"config_sentence_transformers.json"});
+  std::ofstream(dir / "config_sentence_transformers.json")
+      << R"({"prompts": {"query": "task: search result | query: ", "document": "title: none | text: "},
+            "default_prompt_name": "query"})";
+  const auto m = Embedder::Load(dir.string(), {.threads = 1});
+  EXPECT_EQ(m->Prepare({.text = "hi"}, {}).input_string, "task: search result | query: hi");
+  EmbedOptions none;
+  none.prompt = "";  // an explicit empty raw prompt means no prompt
+  EXPECT_EQ(m->Prepare({.text = "hi"}, none).input_string, "hi");
+  EXPECT_EQ(m->prompts().size(), 2u);
+
+  std::ofstream(dir / "config_sentence_transformers.json", std::ios::trunc)
+      << R"({"prompts": {"query": "q: "}, "default_prompt_name": "document"})";
+  try {
+    Embedder::Load(dir.string());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("default_prompt_name 'document' is not among the prompts"), std::string::npos);
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -35,9 +35,7 @@ TEST(ModelFolder, LoadsTinyTextCompletely) {
 class BrokenFolder : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("gembed_mf_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = FreshTempDir();
     fs::copy(ModelDir("tiny-a"), dir_, fs::copy_options::recursive);
     for (auto& e : fs::recursive_directory_iterator(dir_)) fs::permissions(e.path(), fs::perms::owner_write, fs::perm_options::add);
   }
@@ -144,24 +142,13 @@ TEST_F(BrokenFolder, MissingNormalizeFolderIsFine) {
   EXPECT_TRUE(ModelFolder::Load(dir_.string()).normalize);
 }
 
-}  // namespace
-}  // namespace gembed
-
-namespace gembed {
-namespace {
 
 // tiny-text's files linked into a temp folder, with a chosen tokenizer.json / config.
 class TokenizerTemplate : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("gembed_tt_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    for (const auto& e : fs::directory_iterator(ModelDir("tiny-text"))) {
-      const std::string name = e.path().filename().string();
-      if (name != "tokenizer.json" && name != "tokenizer_config.json") fs::create_symlink(e.path(), dir_ / name);
-    }
+    dir_ = FreshTempDir();
+    LinkFolderExcept(ModelDir("tiny-text"), dir_, {"tokenizer.json", "tokenizer_config.json"});
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::vector<int32_t> Template() {

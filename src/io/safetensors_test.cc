@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "fixtures.h"
 #include "io/safetensors_writer.h"
 
 namespace gembed {
@@ -18,9 +19,7 @@ namespace fs = std::filesystem;
 class SafeTensorsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("gembed_st_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
+    dir_ = testing::FreshTempDir();
   }
   void TearDown() override { fs::remove_all(dir_); }
 

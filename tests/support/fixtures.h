@@ -2,7 +2,11 @@
 // A missing fixture is a test failure (the loaders throw), never a silent skip.
 #pragma once
 
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +39,28 @@ inline double Cosine(const std::vector<float>& a, const std::vector<float>& b) {
   double ab = 0, aa = 0, bb = 0;
   for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) ab += double(a[i]) * b[i], aa += double(a[i]) * a[i], bb += double(b[i]) * b[i];
   return ab / std::sqrt(aa * bb);
+}
+
+// A fresh, empty folder in the temp directory, named after the running test and process
+// (tests of one binary may run in parallel processes under CTest). The caller removes it.
+inline std::filesystem::path FreshTempDir() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = "gembed_" + std::to_string(::getpid()) + "_" + info->test_suite_name() + "_" + info->name();
+  for (char& c : name) {
+    if (c == '/') c = '_';
+  }
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// Symlinks every entry of `from` into `to`, except the names in `except`: a fixture model
+// with some files swapped out, without copying the rest.
+inline void LinkFolderExcept(const std::string& from, const std::filesystem::path& to, const std::set<std::string>& except) {
+  for (const auto& e : std::filesystem::directory_iterator(from)) {
+    if (!except.count(e.path().filename().string())) std::filesystem::create_symlink(e.path(), to / e.path().filename());
+  }
 }
 
 // Tolerances from shared/fixtures/README.md for an f32 engine.
