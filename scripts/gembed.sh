@@ -5,5 +5,5 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
-"$root/scripts/build.sh" "$root/build" >&2
+GEMBED_TARGET=gembed "$root/scripts/build.sh" "$root/build" >&2
 exec "$root/build/src/cli/gembed" "$@"

@@ -4,20 +4,12 @@
 
 #include "base/error.h"
 #include "base/mapped_file.h"
+#include "io/json_file.h"
 
 namespace gembed {
 namespace {
 
 using nlohmann::json;
-
-json ReadJson(const std::string& path) {
-  if (!FileExists(path)) throw Error("missing file " + path);
-  try {
-    return json::parse(ReadTextFile(path));
-  } catch (const json::exception& e) {
-    throw Error(path + ": malformed JSON: " + e.what());
-  }
-}
 
 std::string Join(const std::string& dir, const std::string& sub) { return sub.empty() ? dir : dir + "/" + sub; }
 
@@ -27,7 +19,7 @@ std::string Join(const std::string& dir, const std::string& sub) { return sub.em
 // not tokenizer.json's TemplateProcessing — decide. EmbeddingGemma's config sets both.
 void ApplyTokenizerConfig(Tokenizer& tok, const std::string& path) {
   if (!FileExists(path)) return;  // no config: tokenizer.json's own post-processor stands
-  const json j = ReadJson(path);
+  const json j = ReadJsonFile(path);
   if (!j.is_object()) throw Error(path + ": not a JSON object");
   const std::string cls = j.value("tokenizer_class", std::string());
   if (cls != "GemmaTokenizer" && cls != "GemmaTokenizerFast") return;
@@ -63,7 +55,7 @@ void LoadTransformer(ModelFolder& m, const std::string& dir) {
   const std::string sb_path = dir + "/sentence_bert_config.json";
   m.max_seq_length = m.config.max_position_embeddings > 0 ? m.config.max_position_embeddings : 2048;
   if (FileExists(sb_path)) {
-    const json sb = ReadJson(sb_path);
+    const json sb = ReadJsonFile(sb_path);
     if (sb.contains("max_seq_length") && !sb["max_seq_length"].is_null()) {
       if (!sb["max_seq_length"].is_number_integer() || sb["max_seq_length"].get<long long>() < 3 ||
           sb["max_seq_length"].get<long long>() > (1 << 20)) {
@@ -83,7 +75,7 @@ void LoadTransformer(ModelFolder& m, const std::string& dir) {
 void LoadPrompts(ModelFolder& m, const std::string& dir) {
   const std::string path = dir + "/config_sentence_transformers.json";
   if (!FileExists(path)) return;  // no prompts: only raw prompts can be used
-  const json j = ReadJson(path);
+  const json j = ReadJsonFile(path);
   if (j.contains("prompts") && !j["prompts"].is_null()) {
     if (!j["prompts"].is_object()) throw Error(path + ": \"prompts\" is not an object");
     for (auto it = j["prompts"].begin(); it != j["prompts"].end(); ++it) {
@@ -108,7 +100,7 @@ ModelFolder ModelFolder::Load(const std::string& dir) {
     throw Error("missing file " + modules_path + ": gembed needs the sentence-transformers folder layout "
                 "(modules.json, 1_Pooling, 2_Dense, 3_Dense) as google/embeddinggemma-300m publishes it");
   }
-  const json modules = ReadJson(modules_path);
+  const json modules = ReadJsonFile(modules_path);
   if (!modules.is_array() || modules.empty()) throw Error(modules_path + ": expected a non-empty array of modules");
 
   bool have_transformer = false, have_pooling = false;

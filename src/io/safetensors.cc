@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "io/json_file.h"
 
 namespace gembed {
 namespace {
@@ -135,12 +136,7 @@ std::unique_ptr<TensorStore> TensorStore::Open(const std::string& dir, const std
     store->files_.push_back(std::make_unique<SafeTensorsFile>(single));
     store->description_ = single;
   } else if (FileExists(index)) {
-    json j;
-    try {
-      j = json::parse(ReadTextFile(index));
-    } catch (const json::exception& e) {
-      throw Error(index + ": malformed JSON: " + e.what());
-    }
+    const json j = ReadJsonFile(index);
     if (!j.contains("weight_map") || !j["weight_map"].is_object()) {
       throw Error(index + ": missing \"weight_map\" object");
     }

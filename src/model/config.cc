@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "io/json_file.h"
 
 namespace gembed {
 namespace {
@@ -50,12 +51,7 @@ long long ModelConfig::NumParameters() const {
 }
 
 ModelConfig ParseModelConfig(const std::string& json_text, const std::string& path) {
-  json j;
-  try {
-    j = json::parse(json_text);
-  } catch (const json::exception& e) {
-    throw Error(path + ": malformed JSON: " + e.what());
-  }
+  const json j = ParseJson(json_text, path);
   if (!j.is_object()) throw Error(path + ": not a JSON object");
   Reader r(j, path);
 

@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "base/mapped_file.h"
+#include "io/json_file.h"
 #include "io/safetensors.h"
 #include "kernels/ops.h"
 
@@ -14,15 +15,10 @@ namespace {
 
 using nlohmann::json;
 
-json ReadJson(const std::string& path) {
-  const std::string text = ReadTextFile(path);
-  try {
-    json j = json::parse(text);
-    if (!j.is_object()) throw Error(path + ": not a JSON object");
-    return j;
-  } catch (const json::exception& e) {
-    throw Error(path + ": malformed JSON: " + e.what());
-  }
+json ReadJsonObject(const std::string& path) {
+  json j = ReadJsonFile(path);
+  if (!j.is_object()) throw Error(path + ": not a JSON object");
+  return j;
 }
 
 int PositiveInt(const json& j, const std::string& key, const std::string& path) {
@@ -37,7 +33,7 @@ int PositiveInt(const json& j, const std::string& key, const std::string& path) 
 
 DenseLayer DenseLayer::Load(const std::string& dir) {
   const std::string cfg_path = dir + "/config.json";
-  const json cfg = ReadJson(cfg_path);
+  const json cfg = ReadJsonObject(cfg_path);
   DenseLayer d;
   d.in_features = PositiveInt(cfg, "in_features", cfg_path);
   d.out_features = PositiveInt(cfg, "out_features", cfg_path);
@@ -91,7 +87,7 @@ void DenseLayer::Apply(const float* x, size_t rows, float* y, ThreadPool* pool) 
 
 PoolingConfig PoolingConfig::Load(const std::string& dir) {
   const std::string path = dir + "/config.json";
-  const json j = ReadJson(path);
+  const json j = ReadJsonObject(path);
   PoolingConfig p;
   p.dimension = PositiveInt(j, "word_embedding_dimension", path);
   for (const char* mode : {"pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens",
