@@ -1,6 +1,5 @@
 // gembed embed: texts (arguments or JSONL) → embeddings (jsonl, json, f32 or npy).
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 
 #include "base/error.h"
@@ -10,13 +9,6 @@
 #include "embedder/embedder.h"
 
 namespace gembed::cli {
-
-std::string ResolveModelPath(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  const char* env = std::getenv("GEMBED_MODEL");
-  if (env != nullptr && *env != '\0') return env;
-  throw Error("no model: pass --model DIR or set GEMBED_MODEL");
-}
 
 namespace {
 
