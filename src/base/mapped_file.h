@@ -27,6 +27,11 @@ class MappedFile {
   size_t size_ = 0;
 };
 
+// Tells the kernel that the whole pages inside [p, p + n) of a read-only file mapping will
+// not be read again (weights already copied into packed form), so they stop counting in
+// the process's resident memory. Reading them later is still valid: they fault back in.
+void ReleaseMappedPages(const void* p, size_t n);
+
 // Reads a whole (small) text file; throws gembed::Error naming the path.
 std::string ReadTextFile(const std::string& path);
 bool FileExists(const std::string& path);

@@ -2,6 +2,7 @@
 // (the calling thread is one of them). Used by the kernels; one pool per Embedder.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
@@ -33,10 +34,13 @@ class ThreadPool {
   std::mutex run_mutex_;  // one ParallelFor at a time
   std::mutex mutex_;
   std::condition_variable start_cv_, done_cv_;
+  // A forward pass issues hundreds of short ParallelFor calls; waking a sleeping thread
+  // costs tens of microseconds each time, so workers and the caller spin briefly on these
+  // atomics before they block on the condition variables.
   const std::function<void(size_t, size_t)>* job_ = nullptr;
   size_t job_n_ = 0;
-  size_t generation_ = 0;
-  int pending_ = 0;
+  std::atomic<size_t> generation_{0};
+  std::atomic<int> pending_{0};
   bool stop_ = false;
 };
 

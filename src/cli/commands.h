@@ -19,6 +19,7 @@ struct EmbedArgs {
   bool has_title = false;
   int dim = 0;
   int threads = 0;
+  std::string weights = "auto";
   int batch = 32;
   bool strict = false;
   std::string input;        // --input FILE|-
@@ -42,5 +43,33 @@ struct InfoArgs {
   bool json = false;
 };
 int RunInfo(const InfoArgs& args);
+
+struct InitRandomArgs {
+  std::string dir;
+  std::string preset = "full";  // full | tiny
+  std::string dtype = "bf16";   // bf16 | f32
+  unsigned long long seed = 300;
+  std::string tokenizer;        // a tokenizer.json to copy (default: a synthetic one)
+  int threads = 0;
+  bool force = false;
+};
+int RunInitRandom(const InitRandomArgs& args);
+
+struct BenchArgs {
+  std::string model;                   // --model, else $GEMBED_MODEL, else the cached full-size random model
+  std::string weights = "auto";        // comma-separated weight types
+  int threads = 0;
+  int runs = 0;                        // 0 = the default (3; 1 with --quick)
+  bool json = false;
+  std::string only = "batch,query,doc";
+  bool quick = false;
+  std::string worker;                  // hidden: measure this one weight type in this process
+};
+int RunBench(const BenchArgs& args);
+// The weight types `bench --weights` accepts, and the check of a comma-separated list
+// ("" when valid, else the message).
+const std::vector<std::string>& BenchWeightTypes();
+std::string CheckBenchWeights(const std::string& list);
+std::string CheckBenchParts(const std::string& list);
 
 }  // namespace gembed::cli

@@ -22,6 +22,8 @@ void AddEmbed(CLI::App& app, EmbedArgs& a) {
       ->each([&a](const std::string&) { a.has_title = true; });
   c->add_option("--dim", a.dim, "Matryoshka output dimension (768, 512, 256, 128; default: full)")->check(CLI::Range(1, 1 << 20));
   c->add_option("--threads", a.threads, "Threads (default: all cores)")->check(CLI::Range(0, 1024));
+  c->add_option("--weights", a.weights, "Weight type to compute with: auto (as stored), f32, bf16, q8_0, q4_0, mixed")
+      ->check(CLI::IsMember({"auto", "f32", "bf16", "q8_0", "q4_0", "mixed"}));
   c->add_option("--batch", a.batch, "Texts per forward pass (default 32)")->check(CLI::Range(1, 1 << 16));
   c->add_flag("--strict", a.strict, "An input over the model's token limit is an error instead of being truncated");
   c->add_option("--input", a.input, "JSONL file of {\"text\", \"title\"?, \"prompt_name\"?, \"prompt\"?} or {\"ids\"} lines; - for stdin");
@@ -46,6 +48,32 @@ void AddInfo(CLI::App& app, InfoArgs& a) {
   c->add_flag("--json", a.json, "Print JSON");
 }
 
+void AddInitRandom(CLI::App& app, InitRandomArgs& a) {
+  CLI::App* c = app.add_subcommand("init-random", "Write a model folder with random weights in EmbeddingGemma's layout (tests, benchmarks)");
+  c->add_option("dir", a.dir, "Folder to create (refused if it exists and is not empty, unless --force)")->required();
+  c->add_option("--preset", a.preset, "full: EmbeddingGemma-300m's shape (default); tiny: a 32-wide, 6-layer encoder with the real vocabulary size")
+      ->check(CLI::IsMember({"full", "tiny"}));
+  c->add_option("--dtype", a.dtype, "Weight type stored: bf16 (default, as the hub's) or f32")->check(CLI::IsMember({"bf16", "f32"}));
+  c->add_option("--seed", a.seed, "Seed of the random weights (default 300)");
+  c->add_option("--tokenizer", a.tokenizer, "A tokenizer.json to copy (e.g. Gemma 3's; default: a synthetic one)");
+  c->add_option("--threads", a.threads, "Generator threads (default: all cores)")->check(CLI::Range(0, 1024));
+  c->add_flag("--force", a.force, "Replace DIR if it exists and is not empty");
+}
+
+void AddBench(CLI::App& app, BenchArgs& a) {
+  CLI::App* c = app.add_subcommand("bench", "Measure load time, throughput, latency and memory per weight type");
+  c->add_option("--model", a.model, "Model folder (default: $GEMBED_MODEL, else a full-size random model cached in ~/.cache/gembed)");
+  c->add_option("--weights", a.weights, "Comma-separated weight types: auto, f32, bf16, q8_0, q4_0, mixed (default auto)")
+      ->check(CLI::Validator([](std::string& s) { return CheckBenchWeights(s); }, "LIST", "weight types"));
+  c->add_option("--threads", a.threads, "Threads (default: all cores)")->check(CLI::Range(0, 1024));
+  c->add_option("--runs", a.runs, "Timed runs of the batch and document parts (default 3; 1 with --quick)")->check(CLI::Range(1, 100000));
+  c->add_flag("--json", a.json, "Print one JSON object per weight type (JSON Lines)");
+  c->add_option("--only", a.only, "Parts to run: batch, query, doc (comma-separated; default all)")
+      ->check(CLI::Validator([](std::string& s) { return CheckBenchParts(s); }, "LIST", "parts"));
+  c->add_flag("--quick", a.quick, "Small workloads (8 x 32-token batch, 10 queries, 256-token doc) for smoke tests");
+  c->add_option("--worker", a.worker, "internal: measure one weight type in this process")->group("");
+}
+
 }  // namespace
 }  // namespace gembed::cli
 
@@ -57,14 +85,20 @@ int main(int argc, char** argv) {
   EmbedArgs embed;
   TokenizeArgs tokenize;
   InfoArgs info;
+  InitRandomArgs init_random;
+  BenchArgs bench;
   AddEmbed(app, embed);
   AddTokenize(app, tokenize);
   AddInfo(app, info);
+  AddInitRandom(app, init_random);
+  AddBench(app, bench);
   try {
     app.parse(argc, argv);
     if (app.got_subcommand("embed")) return RunEmbed(embed);
     if (app.got_subcommand("tokenize")) return RunTokenize(tokenize);
     if (app.got_subcommand("info")) return RunInfo(info);
+    if (app.got_subcommand("init-random")) return RunInitRandom(init_random);
+    if (app.got_subcommand("bench")) return RunBench(bench);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;

@@ -39,6 +39,10 @@ class ThreadPool;
 
 struct EmbedderOptions {
   int threads = 0;  // 0 = all hardware threads
+  // Weight type the encoder computes with: "auto" (as stored: f32 stays f32, bf16 stays bf16,
+  // quantised GGUF tensors stay quantised), "f32", "bf16", "q8_0", "q4_0" or "mixed" (the
+  // paper's scheme: int4 embeddings/FFN/projections, int8 attention). Quantises at load.
+  std::string weights = "auto";
 };
 
 struct EmbedInput {

@@ -44,12 +44,12 @@ void ApplyTokenizerConfig(Tokenizer& tok, const std::string& path) {
   tok.SetTemplate(std::move(prefix), std::move(suffix));
 }
 
-void LoadTransformer(ModelFolder& m, const std::string& dir) {
+void LoadTransformer(ModelFolder& m, const std::string& dir, const WeightPlan& plan) {
   const std::string cfg_path = dir + "/config.json";
   if (!FileExists(cfg_path)) throw Error("missing file " + cfg_path + " (the encoder's config)");
   m.config = ParseModelConfig(ReadTextFile(cfg_path), cfg_path);
   std::shared_ptr<const TensorStore> store = TensorStore::Open(dir);
-  m.encoder = std::make_unique<Encoder>(m.config, store);
+  m.encoder = std::make_unique<Encoder>(m.config, store, plan);
   m.weights_dtype = m.encoder->embedding_table().dtype_name;
 
   const std::string sb_path = dir + "/sentence_bert_config.json";
@@ -92,7 +92,8 @@ void LoadPrompts(ModelFolder& m, const std::string& dir) {
 
 }  // namespace
 
-ModelFolder ModelFolder::Load(const std::string& dir) {
+ModelFolder ModelFolder::Load(const std::string& dir, const std::string& weights) {
+  const WeightPlan plan = WeightPlan::Parse(weights);  // a bad name fails before any loading
   ModelFolder m;
   m.path = dir;
   const std::string modules_path = dir + "/modules.json";
@@ -119,7 +120,7 @@ ModelFolder ModelFolder::Load(const std::string& dir) {
     };
     if (type == "sentence_transformers.models.Transformer") {
       if (have_transformer) throw Error(modules_path + ": more than one Transformer module");
-      LoadTransformer(m, mdir);
+      LoadTransformer(m, mdir, plan);
       LoadPrompts(m, dir);
       have_transformer = true;
     } else if (type == "sentence_transformers.models.Pooling") {

@@ -35,7 +35,8 @@ struct ModelFolder {
   std::unique_ptr<Tokenizer> tokenizer;       // null when the folder has no tokenizer.json
 
   // Loads and validates everything; throws gembed::Error naming the file and what is wrong.
-  static ModelFolder Load(const std::string& dir);
+  // `weights` is the encoder's weight plan (model/encoder.h: auto, f32, bf16, q8_0, q4_0, mixed).
+  static ModelFolder Load(const std::string& dir, const std::string& weights = "auto");
   int output_dim() const;  // the last Dense layer's out_features (or hidden size)
 };
 

@@ -104,7 +104,7 @@ TEST_F(BrokenFolder, TensorWithWrongDtype) {
   f.seekp(static_cast<std::streamoff>(at));
   f.write("\"I32\"", 5);
   f.close();
-  ExpectError("tensor 'embed_tokens.weight' has dtype I32; expected F32, BF16 or F16");
+  ExpectError("tensor 'embed_tokens.weight' has dtype I32; expected F32, BF16, F16, Q8_0, Q4_0 or Q6_K");
 }
 
 TEST_F(BrokenFolder, TruncatedWeights) {

@@ -174,6 +174,20 @@ std::unique_ptr<TensorStore> TensorStore::Open(const std::string& dir, const std
   return store;
 }
 
+std::unique_ptr<TensorStore> TensorStore::FromViews(std::vector<TensorView> views, std::shared_ptr<const void> owner,
+                                                    std::string description) {
+  auto store = std::unique_ptr<TensorStore>(new TensorStore());
+  store->views_ = std::move(views);
+  store->owner_ = std::move(owner);
+  store->description_ = std::move(description);
+  for (const TensorView& t : store->views_) {
+    if (!store->by_name_.emplace(t.name, &t).second) {
+      throw Error(store->description_ + ": tensor '" + t.name + "' is stored twice");
+    }
+  }
+  return store;
+}
+
 const TensorView* TensorStore::Find(const std::string& name) const {
   auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : it->second;

@@ -45,6 +45,11 @@ class TensorStore {
                                            const std::string& basename = "model");
 
   const TensorView* Find(const std::string& name) const;
+  // A store over tensors that live elsewhere (a GGUF file, say), kept alive by `owner`.
+  // Names must be unique.
+  static std::unique_ptr<TensorStore> FromViews(std::vector<TensorView> views, std::shared_ptr<const void> owner,
+                                                std::string description);
+
   // Every tensor name, sorted.
   std::vector<std::string> Names() const;
   // The file(s) it came from, for messages.
@@ -52,6 +57,8 @@ class TensorStore {
 
  private:
   std::vector<std::unique_ptr<SafeTensorsFile>> files_;
+  std::vector<TensorView> views_;       // FromViews: the tensors
+  std::shared_ptr<const void> owner_;  // FromViews: what keeps their bytes mapped
   std::map<std::string, const TensorView*> by_name_;
   std::string description_;
 };

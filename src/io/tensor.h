@@ -8,10 +8,15 @@
 
 namespace gembed {
 
-enum class DType { kF32, kF16, kBF16, kOther };
+// Element types of weights. The block-quantised ones (GGML layouts, kernels/quant.h) come
+// from GGUF files; a row of them is whole blocks.
+enum class DType { kF32, kF16, kBF16, kQ8_0, kQ4_0, kQ6_K, kOther };
 
 const char* DTypeName(DType t);
-size_t DTypeSize(DType t);  // 0 for kOther
+size_t DTypeSize(DType t);   // bytes per element of the plain types; 0 for block types and kOther
+size_t DTypeBlock(DType t);  // elements per block: 1 for plain types, 32 or 256 for block types
+// Bytes of n elements (n a multiple of DTypeBlock); 0 for kOther.
+size_t DTypeBytes(DType t, size_t n);
 
 struct TensorView {
   std::string name;
@@ -26,7 +31,8 @@ struct TensorView {
   std::string ShapeString() const;  // "[768, 3072]"
 };
 
-// Copies the tensor into f32 (widening bf16/f16 exactly). Throws for other dtypes.
+// Copies the tensor into f32 (widening bf16/f16 exactly, dequantising block types). Throws
+// for other dtypes.
 std::vector<float> ToF32(const TensorView& t);
 // Converts rows [row, row+count) of a 2-D tensor into dst[count * cols].
 void RowsToF32(const TensorView& t, int64_t row, int64_t count, float* dst);

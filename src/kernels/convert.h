@@ -18,6 +18,9 @@ inline float Bf16ToF32(uint16_t h) {
 // IEEE half → f32, exact for every value (subnormals, inf, NaN included).
 float F16ToF32(uint16_t h);
 
+// f32 → IEEE half, round to nearest even (as F16C and numpy); overflow gives inf.
+uint16_t F32ToF16(float f);
+
 // Converts n little-endian elements (as stored in safetensors) to f32.
 void Bf16ToF32(const uint8_t* src, size_t n, float* dst);
 void F16ToF32(const uint8_t* src, size_t n, float* dst);

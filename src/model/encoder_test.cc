@@ -1,4 +1,5 @@
-// The encoder and sentence head against the fixtures' float64 reference outputs.
+// The encoders (the plain reference, and the fast one on every ISA this CPU has) and the
+// sentence head against the fixtures' float64 reference outputs.
 #include "model/encoder.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,8 @@
 #include "base/thread_pool.h"
 #include "fixtures.h"
 #include "kernels/ops.h"
+#include "kernels/simd_kernels.h"
+#include "model/reference_encoder.h"
 #include "model/sentence_head.h"
 
 namespace gembed {
@@ -15,16 +18,45 @@ namespace {
 
 using namespace gembed::testing;
 
+// Either encoder behind one interface: "reference", or the fast one pinned to an ISA.
+struct AnyEncoder {
+  std::unique_ptr<ReferenceEncoder> reference;
+  std::unique_ptr<Encoder> fast;
+  const ModelConfig& config() const { return reference ? reference->config() : fast->config(); }
+  void Forward(std::span<const int32_t> ids, std::span<const int> lengths, float* hidden, ThreadPool* pool,
+               const LayerObserver* observer = nullptr) const {
+    if (reference) return reference->Forward(ids, lengths, hidden, pool, observer);
+    fast->Forward(ids, lengths, hidden, pool, observer);
+  }
+};
+
 struct Loaded {
-  std::unique_ptr<Encoder> encoder;
+  std::unique_ptr<AnyEncoder> encoder;
   std::vector<DenseLayer> dense;
 };
 
-Loaded Load(const std::string& model) {
+std::vector<std::string> Variants() {
+  std::vector<std::string> v = {"reference"};
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+    if (IsaSupported(isa)) v.push_back(IsaName(isa));
+  }
+  return v;
+}
+
+Loaded Load(const std::string& model, const std::string& variant = "reference") {
   const std::string dir = ModelDir(model);
   Loaded l;
   const ModelConfig cfg = ParseModelConfig(ReadTextFile(dir + "/config.json"), dir + "/config.json");
-  l.encoder = std::make_unique<Encoder>(cfg, std::shared_ptr<const TensorStore>(TensorStore::Open(dir)));
+  std::shared_ptr<const TensorStore> store(TensorStore::Open(dir));
+  l.encoder = std::make_unique<AnyEncoder>();
+  if (variant == "reference") {
+    l.encoder->reference = std::make_unique<ReferenceEncoder>(cfg, store);
+  } else {
+    l.encoder->fast = std::make_unique<Encoder>(cfg, store);
+    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+      if (variant == IsaName(isa)) l.encoder->fast->set_kernels(&SimdKernelsFor(isa));
+    }
+  }
   l.dense.push_back(DenseLayer::Load(dir + "/2_Dense"));
   l.dense.push_back(DenseLayer::Load(dir + "/3_Dense"));
   return l;
@@ -41,11 +73,15 @@ std::vector<float> Head(const Loaded& l, std::vector<float> x) {
   return x;
 }
 
-class EncoderFixture : public ::testing::TestWithParam<std::string> {};
+class EncoderFixture : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {
+ protected:
+  const std::string& model() const { return std::get<0>(GetParam()); }
+  const std::string& variant() const { return std::get<1>(GetParam()); }
+};
 
 TEST_P(EncoderFixture, EveryCaseMatchesReference) {
-  const Loaded l = Load(GetParam());
-  const nlohmann::json exp = LoadExpected(GetParam());
+  const Loaded l = Load(model(), variant());
+  const nlohmann::json exp = LoadExpected(model());
   const size_t h = l.encoder->config().hidden_size;
   ThreadPool pool(2);
   ASSERT_GE(exp["cases"].size(), 5u);
@@ -79,8 +115,8 @@ TEST_P(EncoderFixture, EveryCaseMatchesReference) {
 }
 
 TEST_P(EncoderFixture, RaggedBatchEqualsSingleRunsAndPaddedReference) {
-  const Loaded l = Load(GetParam());
-  const nlohmann::json b = LoadExpected(GetParam())["batched"];
+  const Loaded l = Load(model(), variant());
+  const nlohmann::json b = LoadExpected(model())["batched"];
   const size_t h = l.encoder->config().hidden_size;
   ThreadPool pool(2);
   std::vector<int32_t> ids;
@@ -112,10 +148,17 @@ TEST_P(EncoderFixture, RaggedBatchEqualsSingleRunsAndPaddedReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, EncoderFixture, ::testing::Values("tiny-a", "tiny-b", "tiny-text"));
+INSTANTIATE_TEST_SUITE_P(Fixtures, EncoderFixture,
+                         ::testing::Combine(::testing::Values("tiny-a", "tiny-b", "tiny-text"),
+                                            ::testing::ValuesIn(Variants())),
+                         [](const auto& info) {
+                           std::string name = std::get<0>(info.param) + "_" + std::get<1>(info.param);
+                           for (char& c : name) c = c == '-' ? '_' : c;
+                           return name;
+                         });
 
 TEST(Encoder, RejectsOutOfVocabularyId) {
-  const Loaded l = Load("tiny-a");
+  const Loaded l = Load("tiny-a", "scalar");
   const std::vector<int32_t> ids = {2, 512, 1};
   const int len = 3;
   std::vector<float> hidden(3 * 64);

@@ -44,7 +44,9 @@ class BpeModel {
   Vocab& vocab() { return vocab_; }
   const Vocab& vocab() const { return vocab_; }
   MergeMap& merges() { return merges_; }
+  const MergeMap& merges() const { return merges_; }
   BpeOptions& options() { return options_; }
+  const BpeOptions& options() const { return options_; }
   void Prepare();
 
   // Appends the ids of `word` (non-empty pieces only; valid UTF-8). Throws gembed::Error

@@ -61,6 +61,14 @@ std::unique_ptr<Tokenizer> Tokenizer::FromFile(const std::string& path) {
   return t;
 }
 
+std::unique_ptr<Tokenizer> Tokenizer::FromParts(const std::function<void(tok::TokenizerParts*)>& fill) {
+  std::unique_ptr<Tokenizer> t(new Tokenizer());
+  fill(t->impl_.get());
+  return t;
+}
+
+const tok::TokenizerParts& Tokenizer::parts() const { return *impl_; }
+
 std::vector<int32_t> Tokenizer::Encode(std::string_view text) const {
   CheckUtf8(text, "text");
   std::vector<int32_t> ids;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -17,6 +18,10 @@
 #include <vector>
 
 namespace gembed {
+
+namespace tok {
+struct TokenizerParts;
+}
 
 class Tokenizer {
  public:
@@ -49,6 +54,12 @@ class Tokenizer {
   // Id of a token string, or -1.
   int32_t TokenToId(std::string_view token) const;
   bool IsSpecial(int32_t id) const;
+
+  // For loaders of other formats (tokenizer/spm_vocab.h builds one from the SentencePiece
+  // vocabulary of a GGUF file): a tokenizer whose parts `fill` sets up, and read access to
+  // the parts of a loaded one (to export them).
+  static std::unique_ptr<Tokenizer> FromParts(const std::function<void(tok::TokenizerParts*)>& fill);
+  const tok::TokenizerParts& parts() const;
 
  private:
   Tokenizer();

@@ -1,0 +1,46 @@
+// gemm_bench: GFLOP/s of the packed GEMM on EmbeddingGemma's layer shapes, per ISA, weight
+// type and thread count.  Usage: gemm_bench [rows] [threads]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include "base/thread_pool.h"
+#include "kernels/simd_kernels.h"
+#include "kernels/packed_matrix.h"
+
+using namespace gembed;
+
+int main(int argc, char** argv) {
+  const size_t rows = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 1024;
+  const int threads = argc > 2 ? std::atoi(argv[2]) : 2;
+  struct Shape { const char* name; size_t in, out; };
+  const Shape shapes[] = {{"q_proj", 768, 768}, {"kv_proj", 768, 256}, {"gate/up", 768, 1152}, {"down", 1152, 768}};
+  ThreadPool pool(threads);
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  for (Isa isa : {Isa::kAvx512, Isa::kAvx2, Isa::kScalar}) {
+    if (!IsaSupported(isa) || (isa == Isa::kScalar && rows > 64)) continue;
+    for (WeightType type : {WeightType::kF32, WeightType::kBF16, WeightType::kQ8_0, WeightType::kQ4_0}) {
+      for (const Shape& s : shapes) {
+        std::vector<float> x(rows * s.in), w(s.out * s.in), y(rows * s.out);
+        for (float& v : x) v = dist(rng);
+        for (float& v : w) v = dist(rng);
+        const PackedMatrix m = PackedMatrix::FromF32(w.data(), s.out, s.in, type);
+        m.MatMul(x.data(), rows, y.data(), &pool, &SimdKernelsFor(isa));
+        int reps = 0;
+        const auto t0 = std::chrono::steady_clock::now();
+        double secs = 0;
+        do {
+          m.MatMul(x.data(), rows, y.data(), &pool, &SimdKernelsFor(isa));
+          ++reps;
+          secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        } while (secs < 0.3);
+        const double flops = 2.0 * rows * s.in * s.out * reps;
+        std::printf("%-7s %-5s %-8s rows %5zu threads %d: %7.1f GFLOP/s  %8.3f ms\n", IsaName(isa), WeightTypeName(type),
+                    s.name, rows, threads, flops / secs / 1e9, secs / reps * 1e3);
+      }
+    }
+  }
+}

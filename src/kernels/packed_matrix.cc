@@ -1,0 +1,241 @@
+#include "kernels/packed_matrix.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <new>
+#include <stdexcept>
+#include <vector>
+
+#include "base/error.h"
+#include "base/thread_pool.h"
+#include "kernels/simd_kernels.h"
+
+namespace gembed {
+
+const char* WeightTypeName(WeightType t) {
+  switch (t) {
+    case WeightType::kF32: return "f32";
+    case WeightType::kBF16: return "bf16";
+    case WeightType::kQ8_0: return "q8_0";
+    case WeightType::kQ4_0: return "q4_0";
+  }
+  return "?";
+}
+
+bool ParseWeightType(const std::string& name, WeightType* t) {
+  for (WeightType c : {WeightType::kF32, WeightType::kBF16, WeightType::kQ8_0, WeightType::kQ4_0}) {
+    if (name == WeightTypeName(c)) {
+      *t = c;
+      return true;
+    }
+  }
+  return false;
+}
+
+void PackedMatrix::FreeDeleter::operator()(uint8_t* p) const { std::free(p); }
+
+static size_t PanelBytes(WeightType t, size_t K) {
+  switch (t) {
+    case WeightType::kF32: return PanelBytesF32(K);
+    case WeightType::kBF16: return PanelBytesBf16(K);
+    case WeightType::kQ8_0: return PanelBytesQ8_0(K);
+    case WeightType::kQ4_0: return PanelBytesQ4_0(K);
+  }
+  return 0;
+}
+
+void PackedMatrix::Allocate(WeightType type, size_t out, size_t in) {
+  if (out == 0 || in == 0) throw Error("a weight matrix needs at least one row and column");
+  if ((type == WeightType::kQ8_0 || type == WeightType::kQ4_0) && in % 32 != 0) {
+    throw Error(std::string("cannot store a matrix with ") + std::to_string(in) + " inputs as " +
+                WeightTypeName(type) + ": its rows must be a multiple of 32");
+  }
+  type_ = type;
+  out_ = out;
+  in_ = in;
+  npanels_ = (out + kPanel - 1) / kPanel;
+  panel_bytes_ = (PanelBytes(type, in) + 63) / 64 * 64;
+  const size_t total = npanels_ * panel_bytes_;
+  data_.reset(static_cast<uint8_t*>(std::aligned_alloc(64, total)));
+  if (!data_) throw std::bad_alloc();
+  std::memset(data_.get(), 0, total);  // columns past `out` stay zero
+}
+
+PackedMatrix PackedMatrix::FromF32(const float* w, size_t out, size_t in, WeightType type) {
+  if (type == WeightType::kQ8_0 || type == WeightType::kQ4_0) {
+    PackedMatrix m;
+    m.Allocate(type, out, in);  // validates `in` before quantising
+    const size_t nb = in / 32;
+    if (type == WeightType::kQ8_0) {
+      std::vector<BlockQ8_0> blocks(out * nb);
+      for (size_t r = 0; r < out; ++r) QuantizeRowQ8_0Grid(w + r * in, in, &blocks[r * nb]);
+      return FromQ8_0(blocks.data(), out, in);
+    }
+    std::vector<BlockQ4_0> blocks(out * nb);
+    for (size_t r = 0; r < out; ++r) QuantizeRowQ4_0Grid(w + r * in, in, &blocks[r * nb]);
+    return FromQ4_0(blocks.data(), out, in);
+  }
+  PackedMatrix m;
+  m.Allocate(type, out, in);
+  for (size_t r = 0; r < out; ++r) {
+    const size_t p = r / kPanel, c = r % kPanel;
+    if (type == WeightType::kF32) {
+      float* P = reinterpret_cast<float*>(m.panel(p));
+      for (size_t k = 0; k < in; ++k) P[k * kPanel + c] = w[r * in + k];
+    } else {
+      uint16_t* P = reinterpret_cast<uint16_t*>(m.panel(p));
+      for (size_t k = 0; k < in; ++k) {
+        uint32_t bits;
+        std::memcpy(&bits, &w[r * in + k], 4);
+        if ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x7fffffu)) {
+          P[k * kPanel + c] = static_cast<uint16_t>((bits >> 16) | 0x40);  // keep NaN a NaN
+        } else {
+          P[k * kPanel + c] = static_cast<uint16_t>((bits + 0x7fff + ((bits >> 16) & 1)) >> 16);
+        }
+      }
+    }
+  }
+  return m;
+}
+
+PackedMatrix PackedMatrix::FromBf16(const uint16_t* w, size_t out, size_t in) {
+  PackedMatrix m;
+  m.Allocate(WeightType::kBF16, out, in);
+  for (size_t r = 0; r < out; ++r) {
+    uint16_t* P = reinterpret_cast<uint16_t*>(m.panel(r / kPanel));
+    for (size_t k = 0; k < in; ++k) P[k * kPanel + r % kPanel] = w[r * in + k];
+  }
+  return m;
+}
+
+PackedMatrix PackedMatrix::FromQ8_0(const BlockQ8_0* w, size_t out, size_t in) {
+  PackedMatrix m;
+  m.Allocate(WeightType::kQ8_0, out, in);
+  const size_t nb = in / 32, block_bytes = 64 + 32 * kPanel;
+  for (size_t r = 0; r < out; ++r) {
+    const size_t c = r % kPanel;
+    uint8_t* P = m.panel(r / kPanel);
+    for (size_t b = 0; b < nb; ++b) {
+      const BlockQ8_0& blk = w[r * nb + b];
+      uint8_t* dst = P + b * block_bytes;
+      const float d = F16ToF32(blk.d);
+      std::memcpy(dst + c * 4, &d, 4);
+      for (size_t j = 0; j < 32; ++j) dst[64 + j * kPanel + c] = static_cast<uint8_t>(blk.qs[j]);
+    }
+  }
+  return m;
+}
+
+PackedMatrix PackedMatrix::FromQ4_0(const BlockQ4_0* w, size_t out, size_t in) {
+  PackedMatrix m;
+  m.Allocate(WeightType::kQ4_0, out, in);
+  const size_t nb = in / 32, block_bytes = 64 + 16 * kPanel;
+  for (size_t r = 0; r < out; ++r) {
+    const size_t c = r % kPanel;
+    uint8_t* P = m.panel(r / kPanel);
+    for (size_t b = 0; b < nb; ++b) {
+      const BlockQ4_0& blk = w[r * nb + b];
+      uint8_t* dst = P + b * block_bytes;
+      const float d = F16ToF32(blk.d);
+      std::memcpy(dst + c * 4, &d, 4);
+      for (size_t j = 0; j < 16; ++j) dst[64 + j * kPanel + c] = blk.qs[j];
+    }
+  }
+  // Padding columns past `out` hold nibble 0 (= −8) with scale 0: they decode to 0.
+  return m;
+}
+
+// Decodes panel p to f32 into dst (or returns the panel itself when it is f32).
+static const float* PanelF32(const SimdKernels& k, WeightType t, const uint8_t* src, size_t K, float* dst) {
+  switch (t) {
+    case WeightType::kF32: return reinterpret_cast<const float*>(src);
+    case WeightType::kBF16: k.decode_bf16(reinterpret_cast<const uint16_t*>(src), K, dst); return dst;
+    case WeightType::kQ8_0: k.decode_q8_0(src, K, dst); return dst;
+    case WeightType::kQ4_0: k.decode_q4_0(src, K, dst); return dst;
+  }
+  return nullptr;
+}
+
+void PackedMatrix::RowToF32(size_t r, float* dst) const {
+  if (r >= out_) throw std::out_of_range("PackedMatrix::RowToF32");
+  // Decode the row's panel into a 64-byte-aligned buffer (the decoders use aligned stores).
+  std::vector<float> buf(in_ * kPanel + 16);
+  float* t = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(buf.data()) + 63) & ~uintptr_t{63});
+  const float* P = PanelF32(SimdKernelsScalar(), type_, panel(r / kPanel), in_, t);
+  for (size_t k = 0; k < in_; ++k) dst[k] = P[k * kPanel + r % kPanel];
+}
+
+float* KernelScratch(size_t floats, int slot) {
+  struct Buffer {
+    float* p = nullptr;
+    size_t n = 0;
+    ~Buffer() { std::free(p); }
+  };
+  thread_local Buffer buffers[3];
+  Buffer& b = buffers[slot];
+  if (b.n < floats) {
+    std::free(b.p);
+    b.p = static_cast<float*>(std::aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64));
+    if (!b.p) throw std::bad_alloc();
+    b.n = floats;
+  }
+  return b.p;
+}
+
+void PackedMatrix::MatMul(const float* x, size_t rows, float* y, ThreadPool* pool, const SimdKernels* kernels) const {
+  if (rows == 0) return;
+  const SimdKernels& k = kernels ? *kernels : BestSimdKernels();
+  // Work items: blocks of rows × groups of panel pairs. A row block (≤ 96 rows × in) stays
+  // in L2 while the panels stream past it.
+  constexpr size_t kRowBlock = 96;
+  const size_t threads = pool ? static_cast<size_t>(pool->num_threads()) : 1;
+  const size_t row_blocks = (rows + kRowBlock - 1) / kRowBlock;
+  const size_t pairs = (npanels_ + 1) / 2;
+  const size_t want_groups = std::min(pairs, std::max<size_t>(1, (4 * threads + row_blocks - 1) / row_blocks));
+  const size_t pairs_per_group = (pairs + want_groups - 1) / want_groups;
+  const size_t groups = (pairs + pairs_per_group - 1) / pairs_per_group;
+  auto parallel = [&](size_t n, const std::function<void(size_t, size_t)>& fn) {
+    if (pool) {
+      pool->ParallelFor(n, fn);
+    } else {
+      fn(0, n);
+    }
+  };
+
+  // With several row blocks, a compressed matrix is decoded to f32 once for the whole call
+  // (a few MB of scratch) instead of once per row block; with one (a short batch) each
+  // panel pair is decoded right before use, and the weights are read only once.
+  const float* decoded = nullptr;
+  if (type_ != WeightType::kF32 && row_blocks > 1) {
+    float* all = KernelScratch(npanels_ * in_ * kPanel, 1);
+    parallel(npanels_, [&](size_t b, size_t e) {
+      for (size_t p = b; p < e; ++p) PanelF32(k, type_, panel(p), in_, all + p * in_ * kPanel);
+    });
+    decoded = all;
+  }
+  const size_t stride_floats = type_ == WeightType::kF32 ? panel_bytes_ / 4 : in_ * kPanel;
+  parallel(row_blocks * groups, [&](size_t b, size_t e) {
+    float* scratch = type_ == WeightType::kF32 || decoded ? nullptr : KernelScratch(2 * in_ * kPanel);
+    for (size_t item = b; item < e; ++item) {
+      const size_t rb = item / groups, g = item % groups;
+      const size_t r0 = rb * kRowBlock, nr = std::min(kRowBlock, rows - r0);
+      const size_t pair_end = std::min(pairs, (g + 1) * pairs_per_group);
+      for (size_t pp = g * pairs_per_group; pp < pair_end; ++pp) {
+        const size_t p = 2 * pp, np = std::min<size_t>(2, npanels_ - p);
+        const float* panels;
+        if (decoded) {
+          panels = decoded + p * in_ * kPanel;
+        } else {
+          panels = PanelF32(k, type_, panel(p), in_, scratch);
+          if (np == 2 && type_ != WeightType::kF32) PanelF32(k, type_, panel(p + 1), in_, scratch + in_ * kPanel);
+        }
+        const size_t c0 = p * kPanel, cols = std::min(out_ - c0, np * kPanel);
+        k.gemm_f32(x + r0 * in_, in_, nr, panels, stride_floats, np, in_, y + r0 * out_ + c0, out_, cols);
+      }
+    }
+  });
+}
+
+}  // namespace gembed

@@ -1,0 +1,21 @@
+#include "base/error.h"
+#include "kernels/simd_kernels.h"
+
+namespace gembed {
+
+const SimdKernels& SimdKernelsFor(Isa isa) {
+  if (!IsaSupported(isa)) throw Error(std::string("this CPU cannot run the ") + IsaName(isa) + " kernels");
+  switch (isa) {
+    case Isa::kAvx512: return SimdKernelsAvx512();
+    case Isa::kAvx2: return SimdKernelsAvx2();
+    case Isa::kScalar: break;
+  }
+  return SimdKernelsScalar();
+}
+
+const SimdKernels& BestSimdKernels() {
+  static const SimdKernels& k = SimdKernelsFor(BestIsa());
+  return k;
+}
+
+}  // namespace gembed
