@@ -7,11 +7,25 @@
 #endif
 
 namespace gembed {
+namespace {
+
+constexpr int kSpinIterations = 20000;  // ~50–300 µs of pause instructions
+
+inline void CpuRelax() {
+#if defined(__x86_64__)
+  _mm_pause();
+#endif
+}
+
+inline uint32_t Generation(uint64_t claim) { return static_cast<uint32_t>(claim >> 32); }
+inline uint32_t NextChunk(uint64_t claim) { return static_cast<uint32_t>(claim); }
+
+}  // namespace
 
 ThreadPool::ThreadPool(int num_threads) {
   if (num_threads <= 0) num_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   num_threads_ = num_threads;
-  for (int i = 1; i < num_threads_; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
+  for (int i = 1; i < num_threads_; ++i) workers_.emplace_back([this] { WorkerLoop(); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -23,23 +37,21 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
-namespace {
-
-constexpr int kSpinIterations = 20000;  // ~50–100 µs of pause instructions
-
-inline void CpuRelax() {
-#if defined(__x86_64__)
-  _mm_pause();
-#endif
-}
-
-}  // namespace
-
-static void Chunk(size_t n, int parts, int index, size_t* begin, size_t* end) {
-  const size_t base = n / parts, extra = n % parts;
-  const size_t i = static_cast<size_t>(index);
-  *begin = i * base + std::min(i, extra);
-  *end = *begin + base + (i < extra ? 1 : 0);
+void ThreadPool::RunChunks(uint32_t gen) {
+  for (;;) {
+    uint64_t c = claim_.load(std::memory_order_acquire);
+    if (Generation(c) != gen) return;
+    const uint32_t chunks = job_chunks_;  // valid for `gen` if the CAS below succeeds
+    if (NextChunk(c) >= chunks) return;
+    if (!claim_.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel)) continue;
+    const size_t i = NextChunk(c), n = job_n_;
+    const size_t begin = n * i / chunks, end = n * (i + 1) / chunks;
+    if (begin < end) (*job_)(begin, end);
+    if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == chunks) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (caller_sleeping_) done_cv_.notify_one();
+    }
+  }
 }
 
 void ThreadPool::ParallelFor(size_t n, const std::function<void(size_t, size_t)>& fn) {
@@ -49,46 +61,47 @@ void ThreadPool::ParallelFor(size_t n, const std::function<void(size_t, size_t)>
     return;
   }
   std::lock_guard<std::mutex> run_lock(run_mutex_);
-  {
+  const uint32_t chunks = static_cast<uint32_t>(std::min<size_t>(n, 4 * static_cast<size_t>(num_threads_)));
+  job_ = &fn;
+  job_n_ = n;
+  job_chunks_ = chunks;
+  done_.store(0, std::memory_order_relaxed);
+  const uint32_t gen = Generation(claim_.load(std::memory_order_relaxed)) + 1;
+  // seq_cst on both sides of the (claim_, sleeping_) pair: a worker going to sleep either
+  // sees the new generation or is seen as sleeping and woken.
+  claim_.store(static_cast<uint64_t>(gen) << 32);  // publishes the job
+  if (sleeping_.load() > 0) {
     std::lock_guard<std::mutex> lock(mutex_);
-    job_ = &fn;
-    job_n_ = n;
-    pending_.store(num_threads_ - 1, std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
+    start_cv_.notify_all();
   }
-  start_cv_.notify_all();
-  size_t b, e;
-  Chunk(n, num_threads_, 0, &b, &e);
-  if (b < e) fn(b, e);
-  for (int i = 0; i < kSpinIterations && pending_.load(std::memory_order_acquire) != 0; ++i) CpuRelax();
-  if (pending_.load(std::memory_order_acquire) != 0) {
+  RunChunks(gen);
+  for (int i = 0; i < kSpinIterations && done_.load(std::memory_order_acquire) != chunks; ++i) CpuRelax();
+  if (done_.load(std::memory_order_acquire) != chunks) {
     std::unique_lock<std::mutex> lock(mutex_);
-    done_cv_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+    caller_sleeping_ = true;
+    done_cv_.wait(lock, [&] { return done_.load(std::memory_order_acquire) == chunks; });
+    caller_sleeping_ = false;
   }
-  job_ = nullptr;
 }
 
-void ThreadPool::WorkerLoop(int index) {
-  size_t seen = 0;
+void ThreadPool::WorkerLoop() {
+  uint32_t seen = 0;
   for (;;) {
-    const std::function<void(size_t, size_t)>* job;
-    size_t n;
-    for (int i = 0; i < kSpinIterations && generation_.load(std::memory_order_acquire) == seen; ++i) CpuRelax();
-    {
+    for (int i = 0; i < kSpinIterations && Generation(claim_.load(std::memory_order_acquire)) == seen; ++i) {
+      CpuRelax();
+    }
+    if (Generation(claim_.load(std::memory_order_acquire)) == seen) {
       std::unique_lock<std::mutex> lock(mutex_);
-      start_cv_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_acquire) != seen; });
+      sleeping_.fetch_add(1);
+      start_cv_.wait(lock, [&] { return stop_ || Generation(claim_.load()) != seen; });
+      sleeping_.fetch_sub(1, std::memory_order_acq_rel);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
       if (stop_) return;
-      seen = generation_.load(std::memory_order_acquire);
-      job = job_;
-      n = job_n_;
     }
-    size_t b, e;
-    Chunk(n, num_threads_, index, &b, &e);
-    if (b < e) (*job)(b, e);
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      std::lock_guard<std::mutex> lock(mutex_);  // the caller may be about to wait
-      done_cv_.notify_one();
-    }
+    seen = Generation(claim_.load(std::memory_order_acquire));
+    RunChunks(seen);
   }
 }
 

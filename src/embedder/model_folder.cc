@@ -139,6 +139,12 @@ ModelFolder ModelFolder::Load(const std::string& dir, const std::string& weights
         throw Error(mdir + "/config.json: in_features " + std::to_string(d.in_features) + " but the previous module gives " +
                     std::to_string(in));
       }
+      // The projections follow the weight plan's feed-forward type ("mixed": int4 projections);
+      // under "auto" bf16 stays bf16 and anything else is f32. A row length that is not whole
+      // blocks keeps f32.
+      WeightType t = plan.keep_stored ? (d.dtype == "BF16" ? WeightType::kBF16 : WeightType::kF32) : plan.ffn;
+      if ((t == WeightType::kQ8_0 || t == WeightType::kQ4_0) && d.in_features % 32 != 0) t = WeightType::kF32;
+      d.Pack(t);
       m.dense.push_back(std::move(d));
     } else if (type == "sentence_transformers.models.Normalize") {
       order(have_pooling, "Pooling");

@@ -115,17 +115,19 @@ bool GgmlTensorBytes(const GgmlTypeInfo& info, std::span<const int64_t> ne, uint
            info.name + " block size " + std::to_string(info.block_size);
     return false;
   }
-  // blocks × type size, refusing anything past 2^63 so that offsets + sizes cannot wrap.
+  // Elements and blocks × type size, refusing anything past 2^63 so that element counts,
+  // offsets and sizes cannot wrap.
   constexpr uint64_t kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-  uint64_t total = static_cast<uint64_t>(ne[0]) / info.block_size;
+  uint64_t elements = static_cast<uint64_t>(ne[0]);
   for (size_t i = 1; i < ne.size(); ++i) {
     const auto d = static_cast<uint64_t>(ne[i]);
-    if (total > kMax / d) {
+    if (elements > kMax / d) {
       *why = "is too large (element count overflows)";
       return false;
     }
-    total *= d;
+    elements *= d;
   }
+  const uint64_t total = elements / info.block_size;
   if (total > kMax / info.type_size) {
     *why = "is too large (byte size overflows)";
     return false;

@@ -382,8 +382,10 @@ void WriteGgufModelMetadata(const GgufModelInfo& info, GgufWriter* w) {
     w->SetU32(Key("dense_3_feat_out"), static_cast<uint32_t>(c.hidden_size));
   }
 
+  // The converter writes this one too when the HF config has rope_parameters; llama.cpp
+  // (this version) fixes 10000 for gemma-embedding's sliding layers.
+  w->SetF32(Key("rope.freq_base_swa"), static_cast<float>(c.rope_theta_sliding));
   // Where the model differs from what llama.cpp assumes for gemma-embedding.
-  if (c.rope_theta_sliding != 10000.0) w->SetF32(Key("rope.freq_base_swa"), static_cast<float>(c.rope_theta_sliding));
   bool every_sixth = true;
   for (int i = 0; i < c.num_layers; ++i) {
     every_sixth = every_sixth && (c.layer_types[i] == ((i + 1) % 6 == 0 ? LayerType::kFull : LayerType::kSliding));

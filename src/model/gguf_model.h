@@ -18,8 +18,9 @@
 //    same number with the same meaning.
 //  * llama.cpp fixes for this architecture what the file does not say: every 6th layer is
 //    full attention, sliding layers use RoPE base 10000, attention scale 1/sqrt(key_length).
-//    gembed writes extra keys for models that differ (rope.freq_base_swa,
-//    attention.sliding_window_pattern, gembed.query_pre_attn_scalar); llama.cpp ignores them.
+//    gembed also writes rope.freq_base_swa (as newer converters do), and for models that
+//    differ attention.sliding_window_pattern and gembed.query_pre_attn_scalar; llama.cpp
+//    (the version read) ignores these for gemma-embedding.
 #pragma once
 
 #include <cstddef>

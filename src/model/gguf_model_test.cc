@@ -197,8 +197,8 @@ TEST(GgufModel, WritesWhatLlamaCppReads) {
   EXPECT_EQ(f->FindKv("gemma-embedding.rope.freq_base")->type, GgufType::kF32);
   EXPECT_EQ(f->GetF32("gemma-embedding.rope.freq_base"), 1e6f);
   EXPECT_EQ(f->GetF32("gemma-embedding.attention.layer_norm_rms_epsilon"), 1e-6f);
+  EXPECT_EQ(f->GetF32("gemma-embedding.rope.freq_base_swa"), 1e4f);
   // tiny-a matches llama.cpp's fixed assumptions: no extra keys.
-  EXPECT_FALSE(f->Has("gemma-embedding.rope.freq_base_swa"));
   EXPECT_FALSE(f->Has("gemma-embedding.attention.sliding_window_pattern"));
   EXPECT_FALSE(f->Has("gembed.query_pre_attn_scalar"));
   // tiny-b does not: its sliding RoPE base and attention scale are written.

@@ -74,8 +74,17 @@ DenseLayer DenseLayer::Load(const std::string& dir) {
   return d;
 }
 
+void DenseLayer::Pack(WeightType type) {
+  packed = PackedMatrix::FromF32(weight.data(), out_features, in_features, type);
+  std::vector<float>().swap(weight);
+}
+
 void DenseLayer::Apply(const float* x, size_t rows, float* y, ThreadPool* pool) const {
-  MatMulWT(x, rows, in_features, weight.data(), out_features, y, pool);
+  if (!packed.empty()) {
+    packed.MatMul(x, rows, y, pool);
+  } else {
+    MatMulWT(x, rows, in_features, weight.data(), out_features, y, pool);
+  }
   for (size_t r = 0; r < rows; ++r) {
     float* yr = y + r * out_features;
     for (int o = 0; o < out_features; ++o) {

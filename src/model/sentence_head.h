@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/packed_matrix.h"
+
 namespace gembed {
 
 class ThreadPool;
@@ -21,11 +23,14 @@ struct DenseLayer {
   std::vector<float> bias;    // [out] or empty
   Activation activation = Activation::kIdentity;
   std::string dtype;          // as stored, for `gembed info`
+  PackedMatrix packed;        // after Pack(): the weight Apply multiplies with
 
   // Reads dir/config.json and dir/model.safetensors ("linear.weight", "linear.bias"),
   // validating shapes against the config. Throws gembed::Error naming the file.
   static DenseLayer Load(const std::string& dir);
-  // x[rows, in] → y[rows, out]
+  // Packs `weight` as `type` for the fast kernels and releases the f32 copy.
+  void Pack(WeightType type);
+  // x[rows, in] → y[rows, out] (packed weights when Pack() was called, else the reference)
   void Apply(const float* x, size_t rows, float* y, ThreadPool* pool) const;
 };
 
