@@ -16,6 +16,9 @@
 #   (b) single query of 16 tokens                                   -> query_ms_median / _p99
 #   (c) one 2048-token document                                      -> doc_ms
 #   (d) peak RSS of each llama-embedding process (/usr/bin/time -v) -> *_peak_rss_mib
+# *_cpu_pct is /usr/bin/time's "Percent of CPU this job got" (median of the runs): about
+# 200 with 2 threads on 2 free cores (llama.cpp's threads spin while waiting); clearly less
+# means other processes took CPU during the run and the figure is inflated.
 # Inputs are English words that are each exactly one Gemma-3 token (with or without the
 # leading space), so N-2 words give N tokens; every input's token count is checked with
 # llama-embedding --verbose-prompt before it is timed, and the script stops on a mismatch.
@@ -56,6 +59,11 @@
 # (default -5, needs root; falls back to plain when not allowed). Threads: -t $THREADS (2).
 # Flash attention: llama.cpp's default (-fa auto, which turns it on for this CPU build);
 # FA=off or FA=on to force.
+# Shared machine: with IDLE_MIN set (e.g. 0.9), each timed run first waits (at most IDLE_WAIT
+# seconds, default 600) until the CPUs were at least that fraction idle over one second
+# (/proc/stat), and prints the idle fraction it started at. On 2 cores, two busy llama.cpp
+# threads that lose their core to another process stall each other at every graph barrier, so
+# a compile running beside the benchmark can make it several times slower.
 # Requirements: bash, awk, sort, /usr/bin/time (Debian package `time`).
 set -euo pipefail
 
@@ -81,6 +89,8 @@ BATCH_CTX=${BATCH_CTX:-1024}
 FA=${FA:-auto}
 NICE=${NICE:--5}
 XCHECK=${XCHECK:-1}
+IDLE_MIN=${IDLE_MIN:-}
+IDLE_WAIT=${IDLE_WAIT:-600}
 WORK=${WORK:-$(mktemp -d /tmp/llama_cpp_bench.XXXXXX)}
 mkdir -p "$WORK"
 echo "# raw logs in $WORK" >&2
@@ -89,6 +99,23 @@ NICE_CMD=()
 if nice -n "$NICE" true 2>/dev/null; then NICE_CMD=(nice -n "$NICE"); else echo "# nice -n $NICE not allowed; running at normal priority" >&2; fi
 
 out() { echo "llama.cpp $LABEL $1 $2"; }
+# idle fraction of all CPUs over one second
+idle_frac() {
+  local a b
+  a=$(awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat); sleep 1
+  b=$(awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN {split(a, x, " "); split(b, y, " "); t = y[1]-x[1]; printf "%.2f\n", (t > 0 ? (y[2]-x[2])/t : 0)}'
+}
+wait_idle() {
+  [[ -n "$IDLE_MIN" ]] || return 0
+  local t0=$SECONDS f
+  while :; do
+    f=$(idle_frac)
+    if awk -v f="$f" -v m="$IDLE_MIN" 'BEGIN {exit !(f >= m)}'; then break; fi
+    if ((SECONDS - t0 >= IDLE_WAIT)); then echo "# still busy (idle $f) after ${IDLE_WAIT}s; measuring anyway" >&2; break; fi
+  done
+  echo "# idle $f at start of $1 (load $(load1))" >&2
+}
 load1() { awk '{print $1}' /proc/loadavg; }
 
 # 142 words, each one Gemma-3 token both alone and after a space, none merging with the next.
@@ -138,6 +165,7 @@ check_tokens() {
 run_embd() {
   local name=$1; shift
   local t0 t1
+  wait_idle "$name"
   t0=$(date +%s%N)
   /usr/bin/time -v -o "$WORK/$name.time" "${NICE_CMD[@]}" "$EMB" "${COMMON[@]}" "$@" \
     > "$WORK/$name.out" 2> "$WORK/$name.err" || { echo "llama-embedding failed; see $WORK/$name.err" >&2; exit 1; }
@@ -161,6 +189,7 @@ span_ms() {
     /llama_perf_context_print/ && started && !done { last = ts($1); done = 1 }
     END { printf "%.3f\n", (last - first) * 1000 }' "$1"
 }
+cpu_pct() { awk -F': ' '/Percent of CPU this job got/ {sub("%", "", $2); print $2}' "$1"; }
 rss_mib() { awk -F': ' '/Maximum resident set size/ {printf "%.1f\n", $2/1024}' "$1"; }
 wall_ms() { awk '{printf "%.1f\n", $1/1000}' "$1"; }
 # median / pNN of numbers on stdin
@@ -176,7 +205,7 @@ make_input "$WORK/batch.txt" 64 128
 check_tokens "$WORK/batch.txt" 64 128 -c "$BATCH_CTX" -b "$BATCH_CTX"
 for ((r = 1; r <= RUNS; r++)); do
   run_embd "batch$r" -c "$BATCH_CTX" -b "$BATCH_CTX" -f "$WORK/batch.txt"
-  echo "# batch run $r: $(span_ms "$WORK/batch$r.err") ms, load $(load1)" >&2
+  echo "# batch run $r: $(span_ms "$WORK/batch$r.err") ms, cpu $(cpu_pct "$WORK/batch$r.time")%, load $(load1)" >&2
 done
 bms=$(for ((r = 1; r <= RUNS; r++)); do span_ms "$WORK/batch$r.err"; done | median)
 out batch_ms "$bms"
@@ -185,6 +214,7 @@ bwall=$(for ((r = 1; r <= RUNS; r++)); do wall_ms "$WORK/batch$r.wall"; done | m
 out batch_wall_ms "$bwall"
 out batch_wall_tokens_per_s "$(awk -v ms="$bwall" 'BEGIN {printf "%.1f", 64*128/(ms/1000)}')"
 out batch_ctx "$BATCH_CTX"
+out batch_cpu_pct "$(for ((r = 1; r <= RUNS; r++)); do cpu_pct "$WORK/batch$r.time"; done | median)"
 out batch_peak_rss_mib "$(for ((r = 1; r <= RUNS; r++)); do rss_mib "$WORK/batch$r.time"; done | sort -g | tail -1)"
 
 # ---------------------------------------------------------------- (b) query 16 tokens
@@ -196,7 +226,7 @@ for ((r = 1; r <= RUNS; r++)); do
   run_embd "query$r" -c 16 -b 16 -np 2 -f "$WORK/query.txt"
   decode_ms "$WORK/query$r.err" > "$WORK/query$r.ms"
   cat "$WORK/query$r.ms" >> "$WORK/query_all.ms"
-  echo "# query run $r: median $(median < "$WORK/query$r.ms") ms over $(wc -l < "$WORK/query$r.ms") decodes, load $(load1)" >&2
+  echo "# query run $r: median $(median < "$WORK/query$r.ms") ms over $(wc -l < "$WORK/query$r.ms") decodes, cpu $(cpu_pct "$WORK/query$r.time")%, load $(load1)" >&2
 done
 out query_ms_median "$(for ((r = 1; r <= RUNS; r++)); do median < "$WORK/query$r.ms"; done | median)"
 out query_ms_p99 "$(pct 99 < "$WORK/query_all.ms")"
@@ -212,9 +242,10 @@ make_input "$WORK/doc.txt" 1 2048
 check_tokens "$WORK/doc.txt" 1 2048 -c 2048 -b 2048
 for ((r = 1; r <= RUNS; r++)); do
   run_embd "doc$r" -c 2048 -b 2048 -f "$WORK/doc.txt"
-  echo "# doc run $r: $(span_ms "$WORK/doc$r.err") ms, load $(load1)" >&2
+  echo "# doc run $r: $(span_ms "$WORK/doc$r.err") ms, cpu $(cpu_pct "$WORK/doc$r.time")%, load $(load1)" >&2
 done
 out doc_ms "$(for ((r = 1; r <= RUNS; r++)); do span_ms "$WORK/doc$r.err"; done | median)"
+out doc_cpu_pct "$(for ((r = 1; r <= RUNS; r++)); do cpu_pct "$WORK/doc$r.time"; done | median)"
 out doc_wall_ms "$(for ((r = 1; r <= RUNS; r++)); do wall_ms "$WORK/doc$r.wall"; done | median)"
 out doc_peak_rss_mib "$(for ((r = 1; r <= RUNS; r++)); do rss_mib "$WORK/doc$r.time"; done | sort -g | tail -1)"
 
@@ -222,12 +253,14 @@ out doc_peak_rss_mib "$(for ((r = 1; r <= RUNS; r++)); do rss_mib "$WORK/doc$r.t
 if [[ "$XCHECK" == 1 && -x "$LBENCH" ]]; then
   # samples_ns: one value per repetition (after llama-bench's own warm-up run)
   samples() { tr -d '\n ' < "$1" | grep -o '"samples_ns":\[[0-9,]*\]' | head -1 | sed 's/.*\[//; s/\]//' | tr ',' '\n' | awk '{printf "%.3f\n", $1/1e6}'; }
+  wait_idle bench_query
   "${NICE_CMD[@]}" "$LBENCH" -m "$MODEL" -t "$THREADS" -fa "$FA" -embd 1 -n 0 -p 16 -b 16 -ub 16 -r $((RUNS * 30)) -o json \
     > "$WORK/bench_q.json" 2> "$WORK/bench_q.err" || echo "llama-bench failed; see $WORK/bench_q.err" >&2
   if [[ -s "$WORK/bench_q.json" ]]; then
     out bench_query_ms_median "$(samples "$WORK/bench_q.json" | median)"
     out bench_query_ms_p99 "$(samples "$WORK/bench_q.json" | pct 99)"
   fi
+  wait_idle bench_doc
   "${NICE_CMD[@]}" "$LBENCH" -m "$MODEL" -t "$THREADS" -fa "$FA" -embd 1 -n 0 -p 2048 -b 2048 -ub 2048 -r "$RUNS" -o json \
     > "$WORK/bench_d.json" 2> "$WORK/bench_d.err" || echo "llama-bench failed; see $WORK/bench_d.err" >&2
   if [[ -s "$WORK/bench_d.json" ]]; then

@@ -71,7 +71,7 @@ int RunInfo(const InfoArgs& args) {
   for (size_t i = 0; i < dense.size(); ++i) std::cout << (i ? ", " : "") << dense[i];
   std::cout << "\n"
             << "weights dtype:    " << m.weights_dtype << " (config: " << c.dtype << ")\n"
-            << "tokenizer:        " << (m.tokenizer ? "tokenizer.json" : "none (token ids only)") << "\n"
+            << "tokenizer:        " << (!m.tokenizer ? "none (token ids only)" : m.path.size() > 5 && m.path.substr(m.path.size() - 5) == ".gguf" ? "GGUF metadata" : "tokenizer.json") << "\n"
             << "prompts:";
   if (m.prompts.empty()) std::cout << " none";
   std::cout << "\n";

@@ -5,17 +5,17 @@
 #include "cli/commands.h"
 #include "cli/input_reader.h"
 #include "cli/output_writer.h"
+#include "embedder/model_folder.h"
 #include "tokenizer/tokenizer.h"
 
 namespace gembed::cli {
 
 int RunTokenize(const TokenizeArgs& args) {
   if (!args.model.empty() && !args.tokenizer.empty()) throw Error("give --model or --tokenizer, not both");
-  std::string path = args.tokenizer;
-  if (path.empty()) path = ResolveModelPath(args.model) + "/tokenizer.json";
   if (args.input.empty() && args.texts.empty()) throw Error("nothing to tokenize: give TEXT arguments or --input FILE|-");
   if (!args.input.empty() && !args.texts.empty()) throw Error("give TEXT arguments or --input, not both");
-  const auto tok = Tokenizer::FromFile(path);
+  // A model (folder or GGUF) gives its tokenizer exactly as `embed` uses it.
+  const auto tok = args.tokenizer.empty() ? LoadModelTokenizer(ResolveModelPath(args.model)) : Tokenizer::FromFile(args.tokenizer);
 
   auto emit = [&](const std::string& text, const std::string& where) {
     std::vector<int32_t> ids;

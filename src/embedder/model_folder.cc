@@ -1,10 +1,14 @@
 #include "embedder/model_folder.h"
 
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
 #include "base/mapped_file.h"
+#include "embedder/gguf_model_store.h"
 #include "io/json_file.h"
+#include "tokenizer/gguf_vocab.h"
 
 namespace gembed {
 namespace {
@@ -92,8 +96,59 @@ void LoadPrompts(ModelFolder& m, const std::string& dir) {
 
 }  // namespace
 
+// The Dense layers' packed type: the plan's feed-forward type ("mixed": int4 projections);
+// under "auto" bf16 stays bf16, other quantised types stay quantised, the rest is f32. A
+// row length that is not whole blocks keeps f32.
+static void PackDense(DenseLayer& d, const WeightPlan& plan) {
+  WeightType t = plan.ffn;
+  if (plan.keep_stored && !ParseWeightType(d.dtype == "BF16" ? "bf16" : d.dtype == "Q8_0" ? "q8_0" : d.dtype == "Q4_0" ? "q4_0" : "f32", &t)) {
+    t = WeightType::kF32;
+  }
+  if ((t == WeightType::kQ8_0 || t == WeightType::kQ4_0) && d.in_features % 32 != 0) t = WeightType::kF32;
+  d.Pack(t);
+}
+
+// A single GGUF file (llama.cpp / Ollama): hyper-parameters, weights, tokenizer, prompts and
+// the Dense head all come from it; pooling is mean and the output is normalised, as
+// EmbeddingGemma's pipeline does.
+static ModelFolder LoadGguf(const std::string& path, const WeightPlan& plan) {
+  GgufModelStore g = OpenGgufModel(path);
+  ModelFolder m;
+  m.path = path;
+  m.config = g.info.config;
+  m.encoder = std::make_unique<Encoder>(m.config, g.encoder, plan);
+  m.weights_dtype = m.encoder->embedding_table().dtype_name;
+  m.pooling.dimension = m.config.hidden_size;
+  if (g.info.has_dense) {
+    for (const char* name : {"2_Dense/linear", "3_Dense/linear"}) {
+      const TensorView* w = g.head->Find(std::string(name) + ".weight");
+      DenseLayer d = DenseLayer::FromTensors(*w, g.head->Find(std::string(name) + ".bias"), DenseLayer::Activation::kIdentity);
+      PackDense(d, plan);
+      m.dense.push_back(std::move(d));
+    }
+  } else {
+    std::fprintf(stderr, "%s\n", MissingDenseWarning(path).c_str());
+  }
+  m.normalize = true;
+  m.max_seq_length = g.info.max_seq_length > 0 ? g.info.max_seq_length : 2048;
+  for (const auto& [name, text] : g.info.prompts) m.prompts[name] = text;
+  if (!g.info.default_prompt_name.empty()) m.default_prompt_name = g.info.default_prompt_name;
+  m.tokenizer = TokenizerFromGguf(*g.file);
+  return m;
+}
+
+std::unique_ptr<Tokenizer> LoadModelTokenizer(const std::string& path) {
+  if (IsGgufFile(path)) return TokenizerFromGguf(GgufFile(path));
+  const std::string tok_path = path + "/tokenizer.json";
+  if (!FileExists(tok_path)) throw Error("no tokenizer in " + path + ": expected " + tok_path + " or a GGUF file");
+  auto tok = Tokenizer::FromFile(tok_path);
+  ApplyTokenizerConfig(*tok, path + "/tokenizer_config.json");
+  return tok;
+}
+
 ModelFolder ModelFolder::Load(const std::string& dir, const std::string& weights) {
   const WeightPlan plan = WeightPlan::Parse(weights);  // a bad name fails before any loading
+  if (IsGgufFile(dir)) return LoadGguf(dir, plan);
   ModelFolder m;
   m.path = dir;
   const std::string modules_path = dir + "/modules.json";
@@ -139,12 +194,7 @@ ModelFolder ModelFolder::Load(const std::string& dir, const std::string& weights
         throw Error(mdir + "/config.json: in_features " + std::to_string(d.in_features) + " but the previous module gives " +
                     std::to_string(in));
       }
-      // The projections follow the weight plan's feed-forward type ("mixed": int4 projections);
-      // under "auto" bf16 stays bf16 and anything else is f32. A row length that is not whole
-      // blocks keeps f32.
-      WeightType t = plan.keep_stored ? (d.dtype == "BF16" ? WeightType::kBF16 : WeightType::kF32) : plan.ffn;
-      if ((t == WeightType::kQ8_0 || t == WeightType::kQ4_0) && d.in_features % 32 != 0) t = WeightType::kF32;
-      d.Pack(t);
+      PackDense(d, plan);
       m.dense.push_back(std::move(d));
     } else if (type == "sentence_transformers.models.Normalize") {
       order(have_pooling, "Pooling");

@@ -35,9 +35,14 @@ struct ModelFolder {
   std::unique_ptr<Tokenizer> tokenizer;       // null when the folder has no tokenizer.json
 
   // Loads and validates everything; throws gembed::Error naming the file and what is wrong.
-  // `weights` is the encoder's weight plan (model/encoder.h: auto, f32, bf16, q8_0, q4_0, mixed).
+  // `dir` is a model folder, or a GGUF file (llama.cpp / Ollama). `weights` is the encoder's
+  // weight plan (model/encoder.h: auto, f32, bf16, q8_0, q4_0, mixed).
   static ModelFolder Load(const std::string& dir, const std::string& weights = "auto");
   int output_dim() const;  // the last Dense layer's out_features (or hidden size)
 };
+
+// Only the tokenizer of a model folder (tokenizer.json with tokenizer_config.json's <bos>/<eos>
+// flags applied, as ModelFolder::Load does) or of a GGUF file.
+std::unique_ptr<Tokenizer> LoadModelTokenizer(const std::string& path);
 
 }  // namespace gembed

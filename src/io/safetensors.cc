@@ -109,6 +109,7 @@ SafeTensorsFile::SafeTensorsFile(const std::string& path)
     }
     t.data = data + begin;
     t.nbytes = end - begin;
+    t.mapped = true;
     ranges.push_back({begin, end, tensors_.size()});
     tensors_.push_back(std::move(t));
   }

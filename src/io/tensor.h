@@ -26,6 +26,9 @@ struct TensorView {
   const uint8_t* data = nullptr;  // little-endian elements
   size_t nbytes = 0;
   std::string file;               // where it came from, for error messages
+  // The bytes lie in a read-only file mapping, so ReleaseMappedPages may drop them from
+  // memory after use (never true for heap memory: dropping that would zero it).
+  bool mapped = false;
 
   int64_t numel() const;
   std::string ShapeString() const;  // "[768, 3072]"

@@ -204,11 +204,12 @@ void PackedMatrix::MatMul(const float* x, size_t rows, float* y, ThreadPool* poo
     }
   };
 
-  // With several row blocks, a compressed matrix is decoded to f32 once for the whole call
-  // (a few MB of scratch) instead of once per row block; with one (a short batch) each
-  // panel pair is decoded right before use, and the weights are read only once.
+  // With many row blocks, a compressed matrix is decoded to f32 once for the whole call
+  // (a few MB of scratch) instead of once per row block; with few, each panel pair is
+  // decoded right before use (a few % of the multiply's time, and no scratch: the encoder
+  // runs its feed-forward block in chunks of 512 rows to stay small).
   const float* decoded = nullptr;
-  if (type_ != WeightType::kF32 && row_blocks > 1) {
+  if (type_ != WeightType::kF32 && row_blocks > 8) {
     float* all = KernelScratch(npanels_ * in_ * kPanel, 1);
     parallel(npanels_, [&](size_t b, size_t e) {
       for (size_t p = b; p < e; ++p) PanelF32(k, type_, panel(p), in_, all + p * in_ * kPanel);

@@ -73,7 +73,9 @@ PackedMatrix PackLinear(const std::vector<const TensorView*>& parts, WeightType 
     }
     m = PackedMatrix::FromF32(w.data(), out, in, type);
   }
-  for (const TensorView* t : parts) ReleaseMappedPages(t->data, t->nbytes);
+  for (const TensorView* t : parts) {
+    if (t->mapped) ReleaseMappedPages(t->data, t->nbytes);
+  }
   return m;
 }
 
@@ -278,16 +280,31 @@ void Encoder::Forward(std::span<const int32_t> ids, std::span<const int> lengths
   }
 
   // Scaled embeddings, widened (or dequantised) from the mapped table one row at a time.
+  // Touching a row makes the kernel map the whole 64 KB "fault-around" window of the file
+  // around it; the table is 0.2–0.6 GB and rows are scattered, so a long input would pull
+  // in ~100 MB that is never read again. Dropping each window after use keeps the table's
+  // cost to the rows being read (the pages stay in the page cache for the next call).
+  const size_t row_bytes = DTypeBytes(embed_->dtype, h);
   pool->ParallelFor(total, [&](size_t b, size_t e) {
     for (size_t t = b; t < e; ++t) {
       RowsToF32(*embed_, ids[t], 1, x + t * h);
       for (size_t c = 0; c < h; ++c) x[t * h + c] *= embed_scale_;
+      constexpr uintptr_t kWindow = 64 * 1024;
+      const uintptr_t row = reinterpret_cast<uintptr_t>(embed_->data) + static_cast<size_t>(ids[t]) * row_bytes;
+      const uintptr_t lo = std::max(row & ~(kWindow - 1), reinterpret_cast<uintptr_t>(embed_->data));
+      const uintptr_t hi = std::min((row + row_bytes + kWindow - 1) & ~(kWindow - 1),
+                                    reinterpret_cast<uintptr_t>(embed_->data) + embed_->nbytes);
+      if (embed_->mapped) ReleaseMappedPages(reinterpret_cast<const void*>(lo), hi - lo);
     }
   });
   if (observer) (*observer)(-1, x);
 
   std::vector<float> xn(total * h), branch(total * h), qkv(total * qkv_dim), ctx(total * qdim);
-  std::vector<float> gate_up(total * 2 * f), act(total * f);
+  // The feed-forward block runs over chunks of rows: its [T, 2·ffn] intermediate is the
+  // largest activation, and chunks of 512 rows keep the GEMMs just as efficient.
+  constexpr size_t kFfnRows = 512;
+  const size_t ffn_rows = std::min(total, kFfnRows);
+  std::vector<float> gate_up(ffn_rows * 2 * f), act(ffn_rows * f);
   // x += norm_a(branch); xn = norm_b(x)  (norm_b may be null: only the residual update)
   auto residual = [&](const std::vector<float>& wa, const std::vector<float>* wb) {
     pool->ParallelFor(total, [&](size_t b, size_t e) {
@@ -310,14 +327,17 @@ void Encoder::Forward(std::span<const int32_t> ids, std::span<const int> lengths
     w.o.MatMul(ctx.data(), total, branch.data(), pool, &k);
     residual(w.post_attention_norm, &w.pre_feedforward_norm);
     // h = h + post_feedforward_norm(down(gelu_tanh(gate(x)) * up(x))), x = pre_feedforward_norm(h)
-    w.gate_up.MatMul(xn.data(), total, gate_up.data(), pool, &k);
-    pool->ParallelFor(total, [&](size_t b, size_t e) {
-      for (size_t t = b; t < e; ++t) {
-        std::memcpy(&act[t * f], &gate_up[t * 2 * f], f * sizeof(float));
-        k.gelu_tanh_gate(&act[t * f], &gate_up[t * 2 * f + f], f);
-      }
-    });
-    w.down.MatMul(act.data(), total, branch.data(), pool, &k);
+    for (size_t r0 = 0; r0 < total; r0 += ffn_rows) {
+      const size_t n = std::min(ffn_rows, total - r0);
+      w.gate_up.MatMul(&xn[r0 * h], n, gate_up.data(), pool, &k);
+      pool->ParallelFor(n, [&](size_t b, size_t e) {
+        for (size_t t = b; t < e; ++t) {
+          std::memcpy(&act[t * f], &gate_up[t * 2 * f], f * sizeof(float));
+          k.gelu_tanh_gate(&act[t * f], &gate_up[t * 2 * f + f], f);
+        }
+      });
+      w.down.MatMul(act.data(), n, &branch[r0 * h], pool, &k);
+    }
     const bool last = l + 1 == config_.num_layers;
     residual(w.post_feedforward_norm, last ? &final_norm_ : &layers_[l + 1].input_norm);
     if (observer) (*observer)(l, x);

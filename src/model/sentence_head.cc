@@ -74,6 +74,23 @@ DenseLayer DenseLayer::Load(const std::string& dir) {
   return d;
 }
 
+DenseLayer DenseLayer::FromTensors(const TensorView& weight, const TensorView* bias, Activation activation) {
+  if (weight.shape.size() != 2) throw Error(weight.file + ": tensor '" + weight.name + "' must be a matrix");
+  DenseLayer d;
+  d.out_features = static_cast<int>(weight.shape[0]);
+  d.in_features = static_cast<int>(weight.shape[1]);
+  d.weight = ToF32(weight);
+  d.dtype = weight.dtype_name;
+  d.activation = activation;
+  if (bias != nullptr) {
+    if (bias->shape != std::vector<int64_t>{d.out_features}) {
+      throw Error(bias->file + ": tensor '" + bias->name + "' has shape " + bias->ShapeString());
+    }
+    d.bias = ToF32(*bias);
+  }
+  return d;
+}
+
 void DenseLayer::Pack(WeightType type) {
   packed = PackedMatrix::FromF32(weight.data(), out_features, in_features, type);
   std::vector<float>().swap(weight);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "io/tensor.h"
 #include "kernels/packed_matrix.h"
 
 namespace gembed {
@@ -28,6 +29,8 @@ struct DenseLayer {
   // Reads dir/config.json and dir/model.safetensors ("linear.weight", "linear.bias"),
   // validating shapes against the config. Throws gembed::Error naming the file.
   static DenseLayer Load(const std::string& dir);
+  // From tensors held elsewhere (a GGUF file): weight [out, in], optional bias [out].
+  static DenseLayer FromTensors(const TensorView& weight, const TensorView* bias, Activation activation);
   // Packs `weight` as `type` for the fast kernels and releases the f32 copy.
   void Pack(WeightType type);
   // x[rows, in] → y[rows, out] (packed weights when Pack() was called, else the reference)

@@ -1,5 +1,7 @@
 // tokenizer.json → TokenizerParts. Each component is checked against what this engine
 // implements exactly; anything else is refused with the JSON key that holds it.
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -39,102 +41,193 @@ std::string LiteralPattern(const JsonFile& f, dom::object o, const std::string& 
   f.Fail(at, "expected {\"String\": ...}");
 }
 
-void LoadVocab(const JsonFile& f, dom::element e, Vocab* vocab) {
-  const dom::object o = f.Object(e, "model.vocab");
-  const size_t n = o.size();
-  std::vector<std::string_view> tokens;
-  std::vector<int32_t> ids;
-  tokens.reserve(n);
-  ids.reserve(n);
-  size_t bytes = 0;
-  for (const dom::key_value_pair kv : o) {
-    int64_t id;
+// model.vocab and model.merges as JsonFile streams them: the vocabulary and the merge
+// table are built while the file is read. Errors are kept until the loader reaches the
+// key that holds them, so that a file with several problems is reported as a walk in
+// the loader's order would report it: the first bad id, else the first repeated token or
+// id; the first malformed merge, else the first merge with a part not in the vocabulary.
+class ModelStream final : public BulkSink {
+ public:
+  explicit ModelStream(BpeModel* model) : vocab_(&model->vocab()), merges_(&model->merges()) {}
+
+  void VocabEntry(std::string_view token, bool is_int, int64_t id) override {
     // Ids index flat tables, so an absurd id would be an absurd allocation: cap them.
-    if (kv.value.get(id) || id < 0 || id >= kMaxId) {
-      f.Fail("model.vocab[" + Quote(kv.key) + "]",
-             "expected an id from 0 to " + std::to_string(kMaxId - 1));
+    if (!is_int || id < 0 || id >= kMaxId) {
+      if (!bad_id_.set()) {
+        bad_id_ = {"model.vocab[" + Quote(token) + "]",
+                   "expected an id from 0 to " + std::to_string(kMaxId - 1)};
+      }
+      return;
     }
-    tokens.push_back(kv.key);
-    ids.push_back(static_cast<int32_t>(id));
-    bytes += kv.key.size();
+    if (bad_id_.set() || repeated_.set()) return;  // the load fails anyway
+    const auto id32 = static_cast<int32_t>(id);
+    if (!vocab_->Append(token, id32)) {
+      // A token before this one may still repeat a string: IndexAppended tells.
+      repeated_ = {"model.vocab[" + Quote(token) + "]",
+                   "id " + std::to_string(id) + " is also the id of " + Quote(vocab_->Piece(id32))};
+    }
   }
-  vocab->Reserve(n, bytes);
-  // Prefetch the slots a few inserts ahead, so that the table's cache misses overlap.
-  constexpr size_t kAhead = 16;
-  std::vector<uint64_t> hashes(n);
-  for (size_t i = 0; i < n; ++i) hashes[i] = HashBytes(tokens[i]);
-  for (size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) vocab->PrefetchSlot(hashes[i + kAhead]);
-    switch (vocab->Add(tokens[i], ids[i], hashes[i])) {
-      case Vocab::AddResult::kAdded:
+
+  void VocabEnd() override {
+    if (!bad_id_.set()) {
+      const int32_t id = vocab_->IndexAppended();
+      if (id >= 0) {
+        repeated_ = {"model.vocab[" + Quote(vocab_->Piece(id)) + "]", "the token is listed twice"};
+      }
+    }
+    vocab_->ShrinkToFit();
+    vocab_ready_ = !bad_id_.set() && !repeated_.set();
+    if (merges_done_) ResolveMerges();  // merges came first: they waited for the vocabulary
+  }
+
+  void MergesItem(MergeItem kind, std::string_view a, std::string_view b) override {
+    const size_t index = merge_count_++;
+    if (malformed_merge_.set()) return;
+    std::string_view left, right;
+    switch (kind) {
+      case MergeItem::kPair:
+        left = a;
+        right = b;
         break;
-      case Vocab::AddResult::kDuplicateToken:
-        f.Fail("model.vocab[" + Quote(tokens[i]) + "]", "the token is listed twice");
-      case Vocab::AddResult::kDuplicateId:
-        f.Fail("model.vocab[" + Quote(tokens[i]) + "]",
-               "id " + std::to_string(ids[i]) + " is also the id of " + Quote(vocab->Piece(ids[i])));
+      case MergeItem::kLine: {
+        const size_t space = a.find(' ');
+        if (space == std::string_view::npos || a.find(' ', space + 1) != std::string_view::npos) {
+          malformed_merge_ = {At("model.merges", index),
+                              "expected \"left right\" with exactly one space, got " + Quote(a)};
+          return;
+        }
+        left = a.substr(0, space);
+        right = a.substr(space + 1);
+        break;
+      }
+      case MergeItem::kBadArray:
+        malformed_merge_ = {At("model.merges", index), "expected a [left, right] pair of strings"};
+        return;
+      case MergeItem::kOther:
+        malformed_merge_ = {At("model.merges", index),
+                            "expected a [left, right] pair or a \"left right\" string"};
+        return;
     }
+    if (missing_part_.set()) return;
+    // left and right back to back: left+right is the two together.
+    pending_.push_back({static_cast<uint32_t>(pending_text_.size()),
+                        static_cast<uint32_t>(left.size()), static_cast<uint32_t>(right.size())});
+    pending_text_.append(left).append(right);
+    if (vocab_ready_ && pending_.size() >= kBatch) LookUpPending();
   }
+
+  void MergesEnd() override {
+    merges_done_ = true;
+    if (vocab_ready_) ResolveMerges();
+  }
+
+  // At model.vocab / model.merges: throws the kept error, if any.
+  void FinishVocab(const JsonFile& f) const {
+    if (!f.vocab_streamed()) f.Fail("model.vocab", "was not read (internal error)");
+    if (bad_id_.set()) f.Fail(bad_id_.where, bad_id_.what);
+    if (repeated_.set()) f.Fail(repeated_.where, repeated_.what);
+  }
+  void FinishMerges(const JsonFile& f) const {
+    if (!f.merges_streamed()) f.Fail("model.merges", "was not read (internal error)");
+    if (malformed_merge_.set()) f.Fail(malformed_merge_.where, malformed_merge_.what);
+    if (missing_part_.set()) f.Fail(missing_part_.where, missing_part_.what);
+  }
+
+ private:
+  struct Problem {
+    std::string where, what;
+    bool set() const { return !where.empty(); }
+  };
+  struct Pending {
+    uint32_t begin;  // into pending_text_
+    uint32_t left_size;
+    uint32_t right_size;
+  };
+  struct Triple {
+    int32_t left, right, merged;
+  };
+  static constexpr size_t kBatch = 4096;
+
+  // The ids of the pending merges' parts, looked up together (3 x 515k lookups: they
+  // dominate the load time, and FindMany overlaps their cache misses).
+  void LookUpPending() {
+    if (!missing_part_.set() && !pending_.empty()) {
+      const size_t n = pending_.size();
+      parts_.resize(3 * n);
+      for (size_t k = 0; k < n; ++k) {
+        const Pending& m = pending_[k];
+        const std::string_view both(pending_text_.data() + m.begin, m.left_size + m.right_size);
+        parts_[3 * k] = both.substr(0, m.left_size);
+        parts_[3 * k + 1] = both.substr(m.left_size);
+        parts_[3 * k + 2] = both;
+      }
+      ids_.resize(3 * n);
+      vocab_->FindMany(parts_.data(), parts_.size(), ids_.data());
+      for (size_t k = 0; k < n && !missing_part_.set(); ++k) {
+        for (int part = 0; part < 3; ++part) {
+          if (ids_[3 * k + part] < 0) {
+            missing_part_ = {At("model.merges", triples_.size()),
+                             std::string(part == 2 ? "merged token " : "token ") +
+                                 Quote(parts_[3 * k + part]) + " is not in model.vocab"};
+            break;
+          }
+        }
+        if (!missing_part_.set()) triples_.push_back({ids_[3 * k], ids_[3 * k + 1], ids_[3 * k + 2]});
+      }
+    }
+    pending_.clear();
+    pending_text_.clear();
+  }
+
+  // All merges read and the vocabulary ready: the last lookups, then the table, sized
+  // once. Rank = position in the list (triples_ holds every merge when nothing failed).
+  void ResolveMerges() {
+    LookUpPending();
+    std::vector<Pending>().swap(pending_);
+    std::string().swap(pending_text_);
+    std::vector<std::string_view>().swap(parts_);
+    std::vector<int32_t>().swap(ids_);
+    if (!malformed_merge_.set() && !missing_part_.set()) {
+      const size_t n = triples_.size();
+      merges_->Reserve(n);
+      constexpr size_t kAhead = 16;  // prefetch distance, as for the vocabulary
+      for (size_t k = 0; k < n; ++k) {
+        if (k + kAhead < n) merges_->Prefetch(triples_[k + kAhead].left, triples_[k + kAhead].right);
+        const Triple& t = triples_[k];
+        merges_->Set(t.left, t.right, MergeRule{static_cast<uint32_t>(k), t.merged});
+      }
+    }
+    std::vector<Triple>().swap(triples_);
+  }
+
+  Vocab* vocab_;
+  MergeMap* merges_;
+  bool vocab_ready_ = false;
+  Problem bad_id_, repeated_;
+
+  size_t merge_count_ = 0;
+  bool merges_done_ = false;
+  std::vector<Pending> pending_;  // merges not yet looked up
+  std::string pending_text_;
+  std::vector<std::string_view> parts_;
+  std::vector<int32_t> ids_;
+  std::vector<Triple> triples_;  // merges looked up, in order
+  Problem malformed_merge_, missing_part_;
+};
+
+void LoadVocab(const JsonFile& f, dom::element e, const ModelStream& stream) {
+  f.Object(e, "model.vocab");
+  stream.FinishVocab(f);
 }
 
 // Merges are [left, right] pairs (current files) or "left right" strings (older files).
 // Rank = position in the list; HF requires left, right and left+right in the vocabulary.
-// All 3 x 515k lookups go to Vocab::FindMany at once: they dominate the load time.
-void LoadMerges(const JsonFile& f, dom::element e, const Vocab& vocab, MergeMap* merges) {
-  const dom::array list = f.Array(e, "model.merges");
-  const size_t n = list.size();
-  // parts[3i], parts[3i+1], parts[3i+2] = left, right, left+right of merge i.
-  std::vector<std::string_view> parts(3 * n);
-  std::string joined;  // the left+right strings, back to back
-  std::vector<size_t> joined_end(n);
-  size_t i = 0;
-  for (const dom::element item : list) {
-    const auto where = [&] { return At("model.merges", i); };  // built only for errors
-    std::string_view left, right;
-    dom::array pair;
-    if (!item.get(pair)) {
-      if (pair.size() != 2 || pair.at(0).get(left) || pair.at(1).get(right)) {
-        f.Fail(where(), "expected a [left, right] pair of strings");
-      }
-    } else {
-      std::string_view line;
-      if (item.get(line)) f.Fail(where(), "expected a [left, right] pair or a \"left right\" string");
-      const size_t space = line.find(' ');
-      if (space == std::string_view::npos || line.find(' ', space + 1) != std::string_view::npos) {
-        f.Fail(where(), "expected \"left right\" with exactly one space, got " + Quote(line));
-      }
-      left = line.substr(0, space);
-      right = line.substr(space + 1);
-    }
-    parts[3 * i] = left;
-    parts[3 * i + 1] = right;
-    joined.append(left).append(right);
-    joined_end[i] = joined.size();
-    ++i;
-  }
-  for (size_t k = 0, begin = 0; k < n; begin = joined_end[k], ++k) {
-    parts[3 * k + 2] = std::string_view(joined).substr(begin, joined_end[k] - begin);
-  }
-  std::vector<int32_t> ids(3 * n);
-  vocab.FindMany(parts.data(), parts.size(), ids.data());
-  merges->Reserve(n);
-  constexpr size_t kAhead = 16;  // prefetch distance, as for the vocabulary
-  for (size_t k = 0; k < n; ++k) {
-    const size_t ahead = 3 * (k + kAhead);
-    if (ahead < ids.size() && ids[ahead] >= 0 && ids[ahead + 1] >= 0) {
-      merges->Prefetch(ids[ahead], ids[ahead + 1]);
-    }
-    for (int part = 0; part < 3; ++part) {
-      if (ids[3 * k + part] < 0) {
-        f.Fail(At("model.merges", k), std::string(part == 2 ? "merged token " : "token ") +
-                                          Quote(parts[3 * k + part]) + " is not in model.vocab");
-      }
-    }
-    merges->Set(ids[3 * k], ids[3 * k + 1], MergeRule{static_cast<uint32_t>(k), ids[3 * k + 2]});
-  }
+void LoadMerges(const JsonFile& f, dom::element e, const ModelStream& stream) {
+  f.Array(e, "model.merges");
+  stream.FinishMerges(f);
 }
 
-void LoadModel(const JsonFile& f, dom::element e, BpeModel* model) {
+void LoadModel(const JsonFile& f, dom::element e, const ModelStream& stream, BpeModel* model) {
   const dom::object o = f.Object(e, "model");
   const std::string_view type = f.Type(o, "model");
   if (type != "BPE") {
@@ -159,8 +252,8 @@ void LoadModel(const JsonFile& f, dom::element e, BpeModel* model) {
     options.has_unk = true;
     options.unk_token = f.String(x, "model.unk_token");
   }
-  LoadVocab(f, f.Required(o, "vocab", "model"), &model->vocab());
-  LoadMerges(f, f.Required(o, "merges", "model"), model->vocab(), &model->merges());
+  LoadVocab(f, f.Required(o, "vocab", "model"), stream);
+  LoadMerges(f, f.Required(o, "merges", "model"), stream);
   model->Prepare();
 }
 
@@ -358,13 +451,10 @@ void LoadDecoder(const JsonFile& f, dom::element e, const std::string& where, De
   }
 }
 
-}  // namespace
-
-void LoadTokenizerJson(const std::string& path, TokenizerParts* parts) {
-  const JsonFile f(path);
+void LoadRest(const JsonFile& f, const ModelStream& stream, TokenizerParts* parts) {
   const std::string top = "top level";
   const dom::object root = f.Object(f.root(), top);
-  LoadModel(f, f.Required(root, "model", top), &parts->model);
+  LoadModel(f, f.Required(root, "model", top), stream, &parts->model);
   dom::element e;
   // The normalizer first: normalized added tokens are matched in normalized form.
   if (JsonFile::Present(root, "normalizer", &e)) {
@@ -390,6 +480,20 @@ void LoadTokenizerJson(const std::string& path, TokenizerParts* parts) {
       }
     }
   }
+}
+
+}  // namespace
+
+void LoadTokenizerJson(const std::string& path, TokenizerParts* parts) {
+  {
+    ModelStream stream(&parts->model);
+    const JsonFile f(path, &stream);
+    LoadRest(f, stream, parts);
+  }
+#ifdef __GLIBC__
+  // Loading freed the skeleton's DOM and the lookup batches: give that memory back.
+  malloc_trim(0);
+#endif
 }
 
 }  // namespace gembed::tok

@@ -151,11 +151,19 @@ TEST(GgufFuzz, MutatedInputsAreAcceptedOrRefused) {
   ASSERT_FALSE(corpus.empty()) << "corpus missing: " << kCorpus;
   const char* env = std::getenv("GEMBED_FUZZ_ITERATIONS");
   const long iterations = env != nullptr ? std::atol(env) : 20000;
+  // Half the inputs start from a seed (valid files reach the deeper readers), half from any
+  // corpus file (libFuzzer's finds are mostly short, broken headers).
+  std::vector<size_t> seeds;
+  for (size_t k = 0; k < corpus.size(); ++k) {
+    if (corpus[k].name.rfind("seed_", 0) == 0) seeds.push_back(k);
+  }
+  ASSERT_FALSE(seeds.empty());
   Rng rng(0x6765656D62656421ull);  // fixed: a failure repeats
   long counts[4] = {};
   const auto start = std::chrono::steady_clock::now();
   for (long i = 0; i < iterations; ++i) {
-    std::vector<uint8_t> input = corpus[rng.Below(corpus.size())].bytes;
+    const size_t pick = rng.Below(2) == 0 ? seeds[rng.Below(seeds.size())] : rng.Below(corpus.size());
+    std::vector<uint8_t> input = corpus[pick].bytes;
     const size_t edits = 1 + rng.Below(4);
     for (size_t e = 0; e < edits; ++e) Mutate(&input, corpus, &rng);
     std::string failure;
