@@ -44,6 +44,14 @@ struct InfoArgs {
 };
 int RunInfo(const InfoArgs& args);
 
+// gembed convert MODEL OUT.gguf [--type T]  and  gembed quantize MODEL OUT.gguf TYPE
+struct ConvertArgs {
+  std::string model;   // folder or GGUF
+  std::string output;  // .gguf
+  std::string type = "auto";
+};
+int RunConvert(const ConvertArgs& args);
+
 struct InitRandomArgs {
   std::string dir;
   std::string preset = "full";  // full | tiny

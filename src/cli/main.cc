@@ -43,9 +43,28 @@ void AddTokenize(CLI::App& app, TokenizeArgs& a) {
 }
 
 void AddInfo(CLI::App& app, InfoArgs& a) {
-  CLI::App* c = app.add_subcommand("info", "Describe a model folder");
-  c->add_option("--model", a.model, "Model folder (default: $GEMBED_MODEL)");
+  CLI::App* c = app.add_subcommand("info", "Describe a model (folder or GGUF file)");
+  c->add_option("--model", a.model, "Model folder or GGUF file (default: $GEMBED_MODEL)");
   c->add_flag("--json", a.json, "Print JSON");
+}
+
+const std::vector<std::string> kGgufTypes = {"auto", "f32", "f16", "bf16", "q8_0", "q4_0", "mixed"};
+
+void AddConvert(CLI::App& app, ConvertArgs& a) {
+  CLI::App* c = app.add_subcommand("convert", "Write a model (folder or GGUF) as a GGUF file that llama.cpp and Ollama load");
+  c->add_option("model", a.model, "Model folder or GGUF file")->required();
+  c->add_option("output", a.output, "GGUF file to write")->required();
+  c->add_option("--type", a.type, "Matrix type: auto (as stored, default), f32, f16, bf16, q8_0, q4_0, mixed")
+      ->check(CLI::IsMember(kGgufTypes));
+}
+
+void AddQuantize(CLI::App& app, ConvertArgs& a) {
+  CLI::App* c = app.add_subcommand("quantize", "Quantise a model ahead of time into a GGUF file (q8_0, q4_0, mixed, …)");
+  c->add_option("model", a.model, "Model folder or GGUF file")->required();
+  c->add_option("output", a.output, "GGUF file to write")->required();
+  c->add_option("type", a.type, "q8_0, q4_0, mixed (int8 attention, int4 rest), bf16, f16 or f32")
+      ->required()
+      ->check(CLI::IsMember(kGgufTypes));
 }
 
 void AddInitRandom(CLI::App& app, InitRandomArgs& a) {
@@ -87,11 +106,14 @@ int main(int argc, char** argv) {
   InfoArgs info;
   InitRandomArgs init_random;
   BenchArgs bench;
+  ConvertArgs convert, quantize;
   AddEmbed(app, embed);
   AddTokenize(app, tokenize);
   AddInfo(app, info);
   AddInitRandom(app, init_random);
   AddBench(app, bench);
+  AddConvert(app, convert);
+  AddQuantize(app, quantize);
   try {
     app.parse(argc, argv);
     if (app.got_subcommand("embed")) return RunEmbed(embed);
@@ -99,6 +121,8 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("info")) return RunInfo(info);
     if (app.got_subcommand("init-random")) return RunInitRandom(init_random);
     if (app.got_subcommand("bench")) return RunBench(bench);
+    if (app.got_subcommand("convert")) return RunConvert(convert);
+    if (app.got_subcommand("quantize")) return RunConvert(quantize);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;

@@ -48,13 +48,15 @@ void ApplyTokenizerConfig(Tokenizer& tok, const std::string& path) {
   tok.SetTemplate(std::move(prefix), std::move(suffix));
 }
 
-void LoadTransformer(ModelFolder& m, const std::string& dir, const WeightPlan& plan) {
+void LoadTransformer(ModelFolder& m, const std::string& dir, const WeightPlan& plan, bool with_weights) {
   const std::string cfg_path = dir + "/config.json";
   if (!FileExists(cfg_path)) throw Error("missing file " + cfg_path + " (the encoder's config)");
   m.config = ParseModelConfig(ReadTextFile(cfg_path), cfg_path);
-  std::shared_ptr<const TensorStore> store = TensorStore::Open(dir);
-  m.encoder = std::make_unique<Encoder>(m.config, store, plan);
-  m.weights_dtype = m.encoder->embedding_table().dtype_name;
+  if (with_weights) {
+    std::shared_ptr<const TensorStore> store = TensorStore::Open(dir);
+    m.encoder = std::make_unique<Encoder>(m.config, store, plan);
+    m.weights_dtype = m.encoder->embedding_table().dtype_name;
+  }
 
   const std::string sb_path = dir + "/sentence_bert_config.json";
   m.max_seq_length = m.config.max_position_embeddings > 0 ? m.config.max_position_embeddings : 2048;
@@ -111,19 +113,21 @@ static void PackDense(DenseLayer& d, const WeightPlan& plan) {
 // A single GGUF file (llama.cpp / Ollama): hyper-parameters, weights, tokenizer, prompts and
 // the Dense head all come from it; pooling is mean and the output is normalised, as
 // EmbeddingGemma's pipeline does.
-static ModelFolder LoadGguf(const std::string& path, const WeightPlan& plan) {
+static ModelFolder LoadGguf(const std::string& path, const WeightPlan& plan, bool with_weights) {
   GgufModelStore g = OpenGgufModel(path);
   ModelFolder m;
   m.path = path;
   m.config = g.info.config;
-  m.encoder = std::make_unique<Encoder>(m.config, g.encoder, plan);
-  m.weights_dtype = m.encoder->embedding_table().dtype_name;
+  if (with_weights) {
+    m.encoder = std::make_unique<Encoder>(m.config, g.encoder, plan);
+    m.weights_dtype = m.encoder->embedding_table().dtype_name;
+  }
   m.pooling.dimension = m.config.hidden_size;
   if (g.info.has_dense) {
     for (const char* name : {"2_Dense/linear", "3_Dense/linear"}) {
       const TensorView* w = g.head->Find(std::string(name) + ".weight");
       DenseLayer d = DenseLayer::FromTensors(*w, g.head->Find(std::string(name) + ".bias"), DenseLayer::Activation::kIdentity);
-      PackDense(d, plan);
+      if (with_weights) PackDense(d, plan);
       m.dense.push_back(std::move(d));
     }
   } else {
@@ -133,7 +137,8 @@ static ModelFolder LoadGguf(const std::string& path, const WeightPlan& plan) {
   m.max_seq_length = g.info.max_seq_length > 0 ? g.info.max_seq_length : 2048;
   for (const auto& [name, text] : g.info.prompts) m.prompts[name] = text;
   if (!g.info.default_prompt_name.empty()) m.default_prompt_name = g.info.default_prompt_name;
-  m.tokenizer = TokenizerFromGguf(*g.file);
+  // A file converted from a model without a tokenizer (token ids only) has no vocabulary.
+  if (g.file->Has("tokenizer.ggml.tokens")) m.tokenizer = TokenizerFromGguf(*g.file);
   return m;
 }
 
@@ -146,9 +151,9 @@ std::unique_ptr<Tokenizer> LoadModelTokenizer(const std::string& path) {
   return tok;
 }
 
-ModelFolder ModelFolder::Load(const std::string& dir, const std::string& weights) {
+ModelFolder ModelFolder::Load(const std::string& dir, const std::string& weights, bool with_weights) {
   const WeightPlan plan = WeightPlan::Parse(weights);  // a bad name fails before any loading
-  if (IsGgufFile(dir)) return LoadGguf(dir, plan);
+  if (IsGgufFile(dir)) return LoadGguf(dir, plan, with_weights);
   ModelFolder m;
   m.path = dir;
   const std::string modules_path = dir + "/modules.json";
@@ -175,7 +180,7 @@ ModelFolder ModelFolder::Load(const std::string& dir, const std::string& weights
     };
     if (type == "sentence_transformers.models.Transformer") {
       if (have_transformer) throw Error(modules_path + ": more than one Transformer module");
-      LoadTransformer(m, mdir, plan);
+      LoadTransformer(m, mdir, plan, with_weights);
       LoadPrompts(m, dir);
       have_transformer = true;
     } else if (type == "sentence_transformers.models.Pooling") {
@@ -194,7 +199,7 @@ ModelFolder ModelFolder::Load(const std::string& dir, const std::string& weights
         throw Error(mdir + "/config.json: in_features " + std::to_string(d.in_features) + " but the previous module gives " +
                     std::to_string(in));
       }
-      PackDense(d, plan);
+      if (with_weights) PackDense(d, plan);
       m.dense.push_back(std::move(d));
     } else if (type == "sentence_transformers.models.Normalize") {
       order(have_pooling, "Pooling");

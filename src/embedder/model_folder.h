@@ -25,7 +25,7 @@ struct ModelFolder {
   std::string path;
   ModelConfig config;
   std::string weights_dtype;                  // dtype of the encoder tensors (e.g. "BF16")
-  std::unique_ptr<Encoder> encoder;
+  std::unique_ptr<Encoder> encoder;          // null when loaded without weights
   PoolingConfig pooling;
   std::vector<DenseLayer> dense;              // in pipeline order
   bool normalize = false;                     // a Normalize module is present
@@ -36,8 +36,10 @@ struct ModelFolder {
 
   // Loads and validates everything; throws gembed::Error naming the file and what is wrong.
   // `dir` is a model folder, or a GGUF file (llama.cpp / Ollama). `weights` is the encoder's
-  // weight plan (model/encoder.h: auto, f32, bf16, q8_0, q4_0, mixed).
-  static ModelFolder Load(const std::string& dir, const std::string& weights = "auto");
+  // weight plan (model/encoder.h: auto, f32, bf16, q8_0, q4_0, mixed). Without
+  // `with_weights` everything but the encoder is read and the Dense layers keep their f32
+  // `weight` unpacked (what a converter needs).
+  static ModelFolder Load(const std::string& dir, const std::string& weights = "auto", bool with_weights = true);
   int output_dim() const;  // the last Dense layer's out_features (or hidden size)
 };
 

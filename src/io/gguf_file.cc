@@ -58,44 +58,6 @@ uint64_t LoadU64(const uint8_t* p) {
   return static_cast<uint64_t>(LoadU32(p)) | static_cast<uint64_t>(LoadU32(p + 4)) << 32;
 }
 
-// Bounds-checked reading of the header. Every read names what it was reading, so that a
-// truncated file says where it ends: "truncated at byte 41 (reading the type of 'x')".
-class Cursor {
- public:
-  Cursor(const GgufFile& f, const uint8_t* data, size_t size) : f_(f), data_(data), size_(size) {}
-
-  size_t pos() const { return pos_; }
-  size_t remaining() const { return size_ - pos_; }
-  const uint8_t* data() const { return data_; }
-
-  const uint8_t* Take(uint64_t n, const std::string& what) {
-    if (n > remaining()) {
-      throw f_.Fail("truncated: " + what + " needs " + std::to_string(n) + " bytes at byte " +
-                    std::to_string(pos_) + " but the file ends at byte " + std::to_string(size_));
-    }
-    const uint8_t* p = data_ + pos_;
-    pos_ += static_cast<size_t>(n);
-    return p;
-  }
-  uint32_t U32(const std::string& what) { return LoadU32(Take(4, what)); }
-  uint64_t U64(const std::string& what) { return LoadU64(Take(8, what)); }
-  std::string_view String(const std::string& what) {
-    const uint64_t n = U64("the length of " + what);
-    if (n > remaining()) {
-      throw f_.Fail(what + " has length " + std::to_string(n) + " at byte " +
-                    std::to_string(pos_ - 8) + ", past the end of the file (" +
-                    std::to_string(size_) + " bytes)");
-    }
-    return {reinterpret_cast<const char*>(Take(n, what)), static_cast<size_t>(n)};
-  }
-
- private:
-  const GgufFile& f_;
-  const uint8_t* data_;
-  size_t size_;
-  size_t pos_ = 0;
-};
-
 std::string Quote(std::string_view s) {
   // Keys and names are usually ASCII; keep messages printable and short whatever they hold.
   std::string out = "'";
@@ -114,9 +76,63 @@ std::string Quote(std::string_view s) {
   return out + "'";
 }
 
+// What is being read, for messages: "element 5 of 'tokens'", "the type of tensor 'w'".
+// The text is built only when a read fails (a token list has hundreds of thousands of
+// strings).
+struct Where {
+  const char* what;
+  int64_t index = -1;          // appended to `what` when >= 0
+  const char* of = nullptr;    // with `name`: " of <of>'<name>'"
+  std::string_view name = {};
+  std::string Text() const {
+    std::string s = what;
+    if (index >= 0) s += " " + std::to_string(index);
+    if (of != nullptr) s += std::string(" of ") + of + Quote(name);
+    return s;
+  }
+};
+
+// Bounds-checked reading of the header. Every read says what it was reading, so that a
+// truncated file says where it ends: "truncated: the type of 'x' needs 4 bytes at byte 41".
+class Cursor {
+ public:
+  Cursor(const GgufFile& f, const uint8_t* data, size_t size) : f_(f), data_(data), size_(size) {}
+
+  size_t pos() const { return pos_; }
+  size_t remaining() const { return size_ - pos_; }
+  const uint8_t* data() const { return data_; }
+
+  const uint8_t* Take(uint64_t n, const Where& where) {
+    if (n > remaining()) {
+      throw f_.Fail("truncated: " + where.Text() + " needs " + std::to_string(n) + " bytes at byte " +
+                    std::to_string(pos_) + " but the file ends at byte " + std::to_string(size_));
+    }
+    const uint8_t* p = data_ + pos_;
+    pos_ += static_cast<size_t>(n);
+    return p;
+  }
+  uint32_t U32(const Where& where) { return LoadU32(Take(4, where)); }
+  uint64_t U64(const Where& where) { return LoadU64(Take(8, where)); }
+  std::string_view String(const Where& where) {
+    const uint64_t n = U64(where);
+    if (n > remaining()) {
+      throw f_.Fail(where.Text() + " has length " + std::to_string(n) + " at byte " +
+                    std::to_string(pos_ - 8) + ", past the end of the file (" +
+                    std::to_string(size_) + " bytes)");
+    }
+    return {reinterpret_cast<const char*>(Take(n, where)), static_cast<size_t>(n)};
+  }
+
+ private:
+  const GgufFile& f_;
+  const uint8_t* data_;
+  size_t size_;
+  size_t pos_ = 0;
+};
+
 // Reads one metadata value of `type` at the cursor; fills data/nbytes/count.
 void ReadValue(Cursor& c, const GgufFile& f, GgufKv* kv) {
-  const std::string what = "the value of " + Quote(kv->key);
+  const Where what{"the value", -1, "", kv->key};
   if (kv->type == GgufType::kString) {
     const std::string_view s = c.String(what);
     kv->data = reinterpret_cast<const uint8_t*>(s.data());
@@ -134,7 +150,7 @@ void ReadValue(Cursor& c, const GgufFile& f, GgufKv* kv) {
     }
     return;
   }
-  const uint32_t elem = c.U32("the element type of " + Quote(kv->key));
+  const uint32_t elem = c.U32({"the element type", -1, "", kv->key});
   if (elem >= kGgufTypeCount) {
     throw f.Fail("metadata " + Quote(kv->key) + " is an array of unknown type " +
                  std::to_string(elem));
@@ -143,7 +159,7 @@ void ReadValue(Cursor& c, const GgufFile& f, GgufKv* kv) {
   if (kv->elem_type == GgufType::kArray) {
     throw f.Fail("metadata " + Quote(kv->key) + " is an array of arrays (not supported)");
   }
-  kv->count = c.U64("the length of " + Quote(kv->key));
+  kv->count = c.U64({"the length", -1, "", kv->key});
   const size_t start = c.pos();
   if (kv->elem_type == GgufType::kString) {
     // Each string needs at least its 8-byte length: refuse absurd counts before looping.
@@ -152,7 +168,7 @@ void ReadValue(Cursor& c, const GgufFile& f, GgufKv* kv) {
                    " strings but only " + std::to_string(c.remaining()) + " bytes remain");
     }
     for (uint64_t i = 0; i < kv->count; ++i) {
-      c.String("element " + std::to_string(i) + " of " + Quote(kv->key));
+      c.String({"element", static_cast<int64_t>(i), "", kv->key});
     }
   } else {
     const size_t size = GgufScalarSize(kv->elem_type);
@@ -202,16 +218,16 @@ void GgufFile::Parse(const uint8_t* data, size_t size) {
   if (size < 4 || LoadU32(data) != kGgufMagic) {
     throw Fail("not a GGUF file (the first 4 bytes are not \"GGUF\")");
   }
-  c.Take(4, "the magic");
-  version_ = c.U32("the version");
+  c.Take(4, {"the magic"});
+  version_ = c.U32({"the version"});
   if (version_ != 2 && version_ != 3) {
     const uint32_t swapped = __builtin_bswap32(version_);
     if (swapped == 2 || swapped == 3) throw Fail("big-endian GGUF files are not supported");
     if (version_ == 1) throw Fail("GGUF version 1 (2023 and older) is not supported; re-convert the model");
     throw Fail("unsupported GGUF version " + std::to_string(version_) + " (expected 2 or 3)");
   }
-  const uint64_t n_tensors = c.U64("the tensor count");
-  const uint64_t n_kv = c.U64("the metadata count");
+  const uint64_t n_tensors = c.U64({"the tensor count"});
+  const uint64_t n_kv = c.U64({"the metadata count"});
   // Smallest possible entries: a key/name length, a type, and a 1-byte value; a tensor
   // info is at least a name length, n_dims, one dimension, a type and an offset.
   constexpr uint64_t kMinKv = 8 + 4 + 1, kMinTensor = 8 + 4 + 8 + 4 + 8;
@@ -228,9 +244,9 @@ void GgufFile::Parse(const uint8_t* data, size_t size) {
   for (uint64_t i = 0; i < n_kv; ++i) {
     GgufKv kv;
     kv.file_offset = c.pos();
-    kv.key = std::string(c.String("the key of metadata entry " + std::to_string(i)));
+    kv.key = std::string(c.String({"the key of metadata entry", static_cast<int64_t>(i)}));
     if (kv.key.empty()) throw Fail("metadata entry " + std::to_string(i) + " has an empty key");
-    const uint32_t type = c.U32("the type of " + Quote(kv.key));
+    const uint32_t type = c.U32({"the type", -1, "", kv.key});
     if (type >= kGgufTypeCount) {
       throw Fail("metadata " + Quote(kv.key) + " has unknown value type " + std::to_string(type));
     }
@@ -264,16 +280,16 @@ void GgufFile::Parse(const uint8_t* data, size_t size) {
   tensors_.reserve(static_cast<size_t>(n_tensors));
   for (uint64_t i = 0; i < n_tensors; ++i) {
     GgufTensor t;
-    t.name = std::string(c.String("the name of tensor " + std::to_string(i)));
+    t.name = std::string(c.String({"the name of tensor", static_cast<int64_t>(i)}));
     if (t.name.empty()) throw Fail("tensor " + std::to_string(i) + " has an empty name");
     const std::string tname = "tensor " + Quote(t.name);
-    const uint32_t n_dims = c.U32("the dimension count of " + tname);
+    const uint32_t n_dims = c.U32({"the dimension count", -1, "tensor ", t.name});
     if (n_dims == 0 || n_dims > kGgufMaxDims) {
       throw Fail(tname + " has " + std::to_string(n_dims) + " dimensions (must be 1 to " +
                  std::to_string(kGgufMaxDims) + ")");
     }
     for (uint32_t d = 0; d < n_dims; ++d) {
-      const uint64_t v = c.U64("dimension " + std::to_string(d) + " of " + tname);
+      const uint64_t v = c.U64({"dimension", d, "tensor ", t.name});
       if (v == 0 || v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
         throw Fail(tname + " has dimension ne[" + std::to_string(d) + "] = " +
                    (v == 0 ? std::string("0") : std::to_string(static_cast<int64_t>(v))) +
@@ -281,12 +297,12 @@ void GgufFile::Parse(const uint8_t* data, size_t size) {
       }
       t.ne.push_back(static_cast<int64_t>(v));
     }
-    const uint32_t type = c.U32("the type of " + tname);
+    const uint32_t type = c.U32({"the type", -1, "tensor ", t.name});
     t.type = FindGgmlType(type);
     if (t.type == nullptr) {
       throw Fail(tname + " has type " + std::to_string(type) + " (" + DescribeUnknownGgmlType(type) + ")");
     }
-    t.offset = c.U64("the offset of " + tname);
+    t.offset = c.U64({"the offset", -1, "tensor ", t.name});
     uint64_t nbytes = 0;
     std::string why;
     if (!GgmlTensorBytes(*t.type, t.ne, &nbytes, &why)) throw Fail(tname + " " + why);

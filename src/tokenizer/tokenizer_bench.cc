@@ -1,9 +1,12 @@
-// tokenizer_bench [tokenizer.json] [text file]: single-thread load time and encode speed.
+// tokenizer_bench [tokenizer.json] [text file]: single-thread load time and memory, and
+// encode speed.
 // Throughput is measured on the text cut into 2 KB chunks (at UTF-8 boundaries, the way
 // the fixtures README's HF figure was taken) and on the whole file as one string.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
+#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +19,22 @@ namespace {
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+double CpuSeconds() {
+  timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+// A "VmRSS"-style line of /proc/self/status, in MB (0 where there is none).
+double ProcStatusMb(const std::string& key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(key + ":", 0) == 0) return std::stod(line.substr(key.size() + 1)) / 1024.0;
+  }
+  return 0;
 }
 
 std::vector<std::string_view> Chunks(std::string_view text, size_t size) {
@@ -51,14 +70,25 @@ int main(int argc, char** argv) {
   const std::string json = argc > 1 ? argv[1] : shared + "/fixtures/tokenizer/gemma3/tokenizer.json";
   const std::string text_path = argc > 2 ? argv[2] : shared + "/fixtures/tokenizer/bench_1mb.txt";
   try {
-    double load = 1e30;
+    double load = 1e30, load_cpu = 1e30;
+    const double rss_before = ProcStatusMb("VmRSS");
     std::unique_ptr<gembed::Tokenizer> tok;
     for (int i = 0; i < 3; ++i) {
+      tok.reset();
       const auto t = std::chrono::steady_clock::now();
+      const double c = CpuSeconds();
       tok = gembed::Tokenizer::FromFile(json);
       load = std::min(load, Seconds(t));
+      load_cpu = std::min(load_cpu, CpuSeconds() - c);
+      if (i == 0) {
+        // The first load, in a fresh process: what loading costs and what stays.
+        std::printf("memory: RSS %.1f MB before load, %.1f MB after (tokenizer %.1f MB), peak %.1f MB\n",
+                    rss_before, ProcStatusMb("VmRSS"), ProcStatusMb("VmRSS") - rss_before,
+                    ProcStatusMb("VmHWM"));
+      }
     }
-    std::printf("load %s: %.1f ms (best of 3)\n", json.c_str(), load * 1e3);
+    std::printf("load %s: %.1f ms (best of 3; CPU time %.1f ms)\n", json.c_str(), load * 1e3,
+                load_cpu * 1e3);
 
     const std::string text = gembed::ReadTextFile(text_path);
     const double mb = text.size() / 1e6;
