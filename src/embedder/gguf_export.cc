@@ -117,6 +117,13 @@ GgufExportResult ExportGguf(const std::string& model_path, const std::string& ou
   info.max_seq_length = m.max_seq_length;
   info.name = "EmbeddingGemma (gembed convert)";
   info.file_type = FileTypeOf(type);
+  if (type == "auto") {  // the source's own, or what its embedding table says
+    if (gguf.info.file_type) {
+      info.file_type = gguf.info.file_type;
+    } else if (const TensorView* e = source->Find(prefix + "embed_tokens.weight")) {
+      info.file_type = e->dtype == DType::kBF16 ? 32 : e->dtype == DType::kF16 ? 1 : 0;
+    }
+  }
   for (const auto& [name, text] : m.prompts) info.prompts.emplace_back(name, text);
   if (m.default_prompt_name) info.default_prompt_name = *m.default_prompt_name;
   if (m.dense.size() == 1 || m.dense.size() > 2) {

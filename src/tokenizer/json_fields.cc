@@ -13,8 +13,6 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
-#include <chrono>
-static double NowMs(){return std::chrono::duration<double,std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();}
 
 #include "base/error.h"
 #include "base/mapped_file.h"
@@ -741,12 +739,11 @@ JsonFile::JsonFile(const std::string& path, BulkSink* bulk) : path_(path) {
   {
     const MappedText text(path);
     Scanner scanner(text.data(), text.size(), path, bulk);
-    double t0=NowMs(); scanner.Run(); double t1=NowMs();
+    scanner.Run();
     vocab_streamed_ = scanner.vocab_streamed();
     merges_streamed_ = scanner.merges_streamed();
     text_ = std::move(scanner.skeleton());
     const size_t skeleton_size = scanner.skeleton_size();
-    double t2=NowMs(); struct P{double a,b,c;~P(){if(getenv("TOKT"))fprintf(stderr,"scan %.1f skel-dom %.1f\n",b-a,c-b);}};
     // The scanner accepted the text; simdjson may still refuse what it judges more
     // strictly (number ranges): report that at the file's offset.
     if (auto error = parser_.parse(text_.data(), skeleton_size, false).get(root_)) {
@@ -755,7 +752,6 @@ JsonFile::JsonFile(const std::string& path, BulkSink* bulk) : path_(path) {
       if (at != std::string::npos) message += " at byte " + std::to_string(scanner.FileOffset(at));
       throw Error(message + ": " + simdjson::error_message(error));
     }
-    P pp{t0,t1,NowMs()}; (void)t2;
   }
 }
 
