@@ -157,6 +157,42 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, EncoderFixture,
                            return name;
                          });
 
+// Threads split rows, panels and attention blocks differently, but every value is computed
+// by the same sequence of operations: results are bit-identical for any thread count, and
+// for every weight plan.
+TEST(Encoder, ResultsDoNotDependOnTheThreadCount) {
+  const std::string dir = ModelDir("tiny-b");
+  const ModelConfig cfg = ParseModelConfig(ReadTextFile(dir + "/config.json"), dir + "/config.json");
+  std::shared_ptr<const TensorStore> store(TensorStore::Open(dir));
+  const nlohmann::json exp = LoadExpected("tiny-b");
+  std::vector<int32_t> ids;
+  std::vector<int> lengths;
+  for (const auto& c : exp["cases"]) {
+    const auto v = c["input_ids"].get<std::vector<int32_t>>();
+    ids.insert(ids.end(), v.begin(), v.end());
+    lengths.push_back(static_cast<int>(v.size()));
+  }
+  for (const char* plan : {"auto", "f32", "q8_0", "q4_0", "mixed"}) {
+    const Encoder enc(cfg, store, WeightPlan::Parse(plan));
+    std::vector<float> one(ids.size() * cfg.hidden_size), many(ids.size() * cfg.hidden_size);
+    enc.Forward(ids, lengths, one.data(), nullptr);
+    for (int threads : {2, 3, 7}) {
+      ThreadPool pool(threads);
+      enc.Forward(ids, lengths, many.data(), &pool);
+      EXPECT_TRUE(one == many) << plan << " with " << threads << " threads";
+    }
+  }
+}
+
+TEST(Encoder, UnknownWeightPlanIsAClearError) {
+  try {
+    WeightPlan::Parse("q5_k");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "unknown weight type 'q5_k' (expected auto, f32, bf16, q8_0, q4_0 or mixed)");
+  }
+}
+
 TEST(Encoder, RejectsOutOfVocabularyId) {
   const Loaded l = Load("tiny-a", "scalar");
   const std::vector<int32_t> ids = {2, 512, 1};
