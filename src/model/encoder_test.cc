@@ -184,6 +184,33 @@ TEST(Encoder, ResultsDoNotDependOnTheThreadCount) {
   }
 }
 
+// The weight types that can be exact are: f32 always, and bf16 for a bf16 checkpoint. They
+// must give bit-identical hidden states to the default plan (which the fixture tests above
+// hold to the reference).
+TEST(Encoder, ExactWeightPlansGiveIdenticalResults) {
+  for (const auto& [model, plans] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"tiny-a", {"f32"}}, {"tiny-b", {"f32", "bf16"}}, {"tiny-text", {"f32", "bf16"}}}) {
+    const std::string dir = ModelDir(model);
+    const ModelConfig cfg = ParseModelConfig(ReadTextFile(dir + "/config.json"), dir + "/config.json");
+    std::shared_ptr<const TensorStore> store(TensorStore::Open(dir));
+    const nlohmann::json exp = LoadExpected(model);
+    std::vector<int32_t> ids;
+    std::vector<int> lengths;
+    for (const auto& c : exp["cases"]) {
+      const auto v = c["input_ids"].get<std::vector<int32_t>>();
+      ids.insert(ids.end(), v.begin(), v.end());
+      lengths.push_back(static_cast<int>(v.size()));
+    }
+    ThreadPool pool(2);
+    std::vector<float> want(ids.size() * cfg.hidden_size), got(want.size());
+    Encoder(cfg, store).Forward(ids, lengths, want.data(), &pool);
+    for (const std::string& plan : plans) {
+      Encoder(cfg, store, WeightPlan::Parse(plan)).Forward(ids, lengths, got.data(), &pool);
+      EXPECT_TRUE(got == want) << model << " " << plan;
+    }
+  }
+}
+
 TEST(Encoder, UnknownWeightPlanIsAClearError) {
   try {
     WeightPlan::Parse("q5_k");
