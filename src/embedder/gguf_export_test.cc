@@ -100,6 +100,19 @@ TEST_F(GgufExport, TextThroughTheGgufTokenizerMatchesTokenizerJson) {
   }
 }
 
+// llama.cpp's files carry no prompts: they get EmbeddingGemma's published set.
+TEST_F(GgufExport, AFileWithoutPromptsGetsEmbeddingGemmasPrompts) {
+  const fs::path folder = dir_ / "no-prompts";
+  fs::create_directories(folder);
+  LinkFolderExcept(ModelDir("tiny-a"), folder, {"config_sentence_transformers.json"});
+  ExportGguf(folder.string(), Out("np.gguf"), "f32");
+  const auto m = Embedder::Load(Out("np.gguf"), {.threads = 1});
+  ASSERT_EQ(m->prompts().count("query"), 1u);
+  EXPECT_EQ(m->prompts().at("query"), "task: search result | query: ");
+  EXPECT_EQ(m->prompts().at("document"), "title: none | text: ");
+  EXPECT_EQ(m->prompts().size(), 14u);
+}
+
 TEST_F(GgufExport, BadRequestsAreClearErrors) {
   EXPECT_THROW(ExportGguf(ModelDir("tiny-a"), Out("x.gguf"), "q5_k"), Error);
   EXPECT_FALSE(fs::exists(Out("x.gguf")));

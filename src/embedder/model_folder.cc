@@ -136,6 +136,25 @@ static ModelFolder LoadGguf(const std::string& path, const WeightPlan& plan, boo
   m.normalize = true;
   m.max_seq_length = g.info.max_seq_length > 0 ? g.info.max_seq_length : 2048;
   for (const auto& [name, text] : g.info.prompts) m.prompts[name] = text;
+  if (m.prompts.empty()) {
+    // llama.cpp's converter keeps no prompts; a file from it gets EmbeddingGemma's own set
+    // (google/embeddinggemma-300m, config_sentence_transformers.json), so `--prompt query`
+    // means the same with a GGUF file as with the folder.
+    m.prompts = {{"query", "task: search result | query: "},
+                 {"document", "title: none | text: "},
+                 {"BitextMining", "task: search result | query: "},
+                 {"Clustering", "task: clustering | query: "},
+                 {"Classification", "task: classification | query: "},
+                 {"InstructionRetrieval", "task: code retrieval | query: "},
+                 {"MultilabelClassification", "task: classification | query: "},
+                 {"PairClassification", "task: sentence similarity | query: "},
+                 {"Reranking", "task: search result | query: "},
+                 {"Retrieval", "task: search result | query: "},
+                 {"Retrieval-query", "task: search result | query: "},
+                 {"Retrieval-document", "title: none | text: "},
+                 {"STS", "task: sentence similarity | query: "},
+                 {"Summarization", "task: summarization | query: "}};
+  }
   if (!g.info.default_prompt_name.empty()) m.default_prompt_name = g.info.default_prompt_name;
   // A file converted from a model without a tokenizer (token ids only) has no vocabulary.
   if (g.file->Has("tokenizer.ggml.tokens")) m.tokenizer = TokenizerFromGguf(*g.file);
