@@ -34,10 +34,12 @@ size_t StartOfFirstNonSpace(std::string_view s) {
 
 void AddedVocabulary::Add(AddedToken token, std::string_view match_form) {
   const auto index = static_cast<int32_t>(tokens_.size());
-  if (static_cast<size_t>(token.id) >= index_by_id_.size()) {
-    index_by_id_.resize(static_cast<size_t>(token.id) + 1, -1);
+  const std::pair<int32_t, int32_t> entry(token.id, index);
+  if (index_by_id_.empty() || index_by_id_.back().first < token.id) {
+    index_by_id_.push_back(entry);  // ids mostly come in order
+  } else {
+    index_by_id_.insert(std::lower_bound(index_by_id_.begin(), index_by_id_.end(), entry), entry);
   }
-  index_by_id_[token.id] = index;
   max_id_ = std::max(max_id_, token.id);
   index_by_content_.Add(token.content, index);
   (token.normalized ? normalized_ : raw_).Add(match_form, index);
@@ -47,13 +49,15 @@ void AddedVocabulary::Add(AddedToken token, std::string_view match_form) {
 void AddedVocabulary::Finish() {
   raw_.Finish();
   normalized_.Finish();
+  tokens_.shrink_to_fit();
+  index_by_id_.shrink_to_fit();
 }
 
 const AddedToken* AddedVocabulary::ById(int32_t id) const {
-  if (id < 0 || static_cast<size_t>(id) >= index_by_id_.size() || index_by_id_[id] < 0) {
-    return nullptr;
-  }
-  return &tokens_[index_by_id_[id]];
+  if (id < 0 || id > max_id_) return nullptr;
+  const auto it = std::lower_bound(index_by_id_.begin(), index_by_id_.end(),
+                                   std::pair<int32_t, int32_t>(id, -1));
+  return it != index_by_id_.end() && it->first == id ? &tokens_[it->second] : nullptr;
 }
 
 const AddedToken* AddedVocabulary::ByContent(std::string_view content) const {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tokenizer/token_trie.h"
@@ -59,7 +60,9 @@ class AddedVocabulary {
   void Split(std::string_view text, const TokenTrie& trie, std::vector<Piece>* out) const;
 
   std::vector<AddedToken> tokens_;
-  std::vector<int32_t> index_by_id_;  // id → index into tokens_, or -1
+  // (id, index into tokens_), sorted by id: Gemma's 6.4k added tokens reach id 262144,
+  // where a table by id would take 1 MB.
+  std::vector<std::pair<int32_t, int32_t>> index_by_id_;
   Vocab index_by_content_;            // content → index into tokens_
   TokenTrie raw_;                     // tokens with normalized == false
   TokenTrie normalized_;              // tokens with normalized == true, normalized form

@@ -109,9 +109,9 @@ const char* SkipSpaces(const char* p, const char* end) {
 #ifdef __SSE2__
   while (end - p >= 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const auto is = [&](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
     const __m128i space =
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
-                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))));
+        _mm_or_si128(_mm_or_si128(is(' '), is('\n')), _mm_or_si128(is('\r'), is('\t')));
     const unsigned other = ~static_cast<unsigned>(_mm_movemask_epi8(space)) & 0xFFFFu;
     if (other != 0) return p + __builtin_ctz(other);
     p += 16;
@@ -127,9 +127,9 @@ const char* FindStringSpecial(const char* p, const char* end) {
 #ifdef __SSE2__
   while (end - p >= 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const auto is = [&](char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
     const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);  // v < 0x20
-    const __m128i special = _mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))), control);
+    const __m128i special = _mm_or_si128(_mm_or_si128(is('"'), is('\\')), control);
     const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
     if (mask != 0) return p + __builtin_ctz(mask);
     p += 16;
@@ -138,6 +138,7 @@ const char* FindStringSpecial(const char* p, const char* end) {
   while (p < end && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) ++p;
   return p;
 }
+
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 // Characters that may not directly follow a number or a literal.
 bool IsWordChar(char c) {
@@ -212,7 +213,13 @@ class MappedText {
 class Scanner {
  public:
   Scanner(const char* text, size_t size, const std::string& path, BulkSink* sink)
-      : base_(text), p_(text), end_(text + size), released_(text), validated_(text), path_(path), sink_(sink) {}
+      : base_(text),
+        p_(text),
+        end_(text + size),
+        released_(text),
+        validated_(text),
+        path_(path),
+        sink_(sink) {}
 
   void Run();
   // The skeleton, followed by SIMDJSON_PADDING spaces.
@@ -603,11 +610,11 @@ void Scanner::EndBulk(const char* placeholder) {
   in_bulk_ = false;
 }
 
-// Returns the pages scanned so far to the kernel (every few MB): they are file pages, so
+// Returns the pages scanned so far to the kernel (every MB): they are file pages, so
 // this only drops them from the process's resident set; reading them again would fault
 // them back in from the page cache.
 void Scanner::Release() {
-  constexpr ptrdiff_t kStep = ptrdiff_t{4} << 20;
+  constexpr ptrdiff_t kStep = ptrdiff_t{1} << 20;
   const char* upto = in_bulk_ ? p_ : base_ + copied_;
   if (upto - released_ < kStep) return;
   ReleaseMappedPages(released_, static_cast<size_t>(upto - released_));

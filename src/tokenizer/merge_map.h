@@ -1,5 +1,11 @@
 // (left id, right id) → (merge rank, merged id): the BPE inner loop's only lookup, so it
-// is a flat open-addressing table keyed by the packed pair, with no per-entry allocation.
+// is a flat table keyed by the packed pair, with no per-entry allocation.
+//
+// A cuckoo table of cache-line buckets: each pair lives in one of two 4-slot buckets, so
+// a lookup reads at most two cache lines whatever the load, and the table can run 90%
+// full: 9.2 MB for Gemma's 515k merges, where linear probing at a load of 1/2 took 16.
+// (About a quarter of Gemma's lookups need the second bucket, which makes encoding some
+// 8% slower than with the bigger table: the memory is worth more.)
 #pragma once
 
 #include <cstddef>
@@ -15,6 +21,7 @@ struct MergeRule {
 
 class MergeMap {
  public:
+  MergeMap();
   void Reserve(size_t merges);
   // Sets the rule for a pair, replacing an earlier one (HF builds a HashMap from the list,
   // so for a pair listed twice the later entry wins).
@@ -24,25 +31,35 @@ class MergeMap {
     const uint64_t key = Key(left, right);
     const uint64_t bit = (key * 0xD6E8FEB86659FD93ull) >> (64 - kFilterBits);
     if (!((filter_[bit >> 6] >> (bit & 63)) & 1)) return false;
-    for (size_t i = Bucket(key);; i = (i + 1) & mask_) {
-      const Slot& s = slots_[i];
-      if (s.key == key) {
-        *rule = s.rule;
+    const Bucket& first = buckets_[First(key)];
+    for (int w = 0; w < kWays; ++w) {
+      if (first.key[w] == key) {
+        *rule = first.rule[w];
         return true;
       }
-      if (s.key == kEmpty) return false;
     }
+    const Bucket& second = buckets_[Second(key)];
+    for (int w = 0; w < kWays; ++w) {
+      if (second.key[w] == key) {
+        *rule = second.rule[w];
+        return true;
+      }
+    }
+    return false;
   }
   size_t size() const { return size_; }
-  // Starts loading the slot of a pair that Set will be called for soon.
+  // Starts loading the buckets of a pair that Find or Set will be called for soon.
   void Prefetch(int32_t left, int32_t right) const {
-    __builtin_prefetch(&slots_[Bucket(Key(left, right))]);
+    const uint64_t key = Key(left, right);
+    __builtin_prefetch(&buckets_[First(key)]);
+    __builtin_prefetch(&buckets_[Second(key)]);
   }
 
  private:
-  struct Slot {
-    uint64_t key;
-    MergeRule rule;
+  static constexpr int kWays = 4;
+  struct alignas(64) Bucket {
+    uint64_t key[kWays];
+    MergeRule rule[kWays];
   };
   static constexpr uint64_t kEmpty = ~0ull;  // ids are non-negative int32, so never a key
 
@@ -50,20 +67,27 @@ class MergeMap {
     return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) |
            static_cast<uint32_t>(right);
   }
-  // Fibonacci hashing: the multiply spreads both ids over the top bits we keep.
-  size_t Bucket(uint64_t key) const {
-    return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> shift_);
+  // Two independent multiplicative hashes, each mapped onto [0, bucket count) by a
+  // multiply-shift (the count need not be a power of two).
+  size_t First(uint64_t key) const {
+    return static_cast<size_t>(((key * 0x9E3779B97F4A7C15ull) >> 32) * bucket_count_ >> 32);
   }
-  void Rehash(size_t slot_count);
+  size_t Second(uint64_t key) const {
+    return static_cast<size_t>(((key * 0xC2B2AE3D27D4EB4Full) >> 32) * bucket_count_ >> 32);
+  }
+  // Places a new pair, moving others to their other bucket where both are full. False
+  // when it gives up: then *key, *rule hold a pair (maybe another) that is not stored.
+  bool Insert(uint64_t* key, MergeRule* rule);
+  void Rehash(size_t bucket_count);
 
   // One bit per hash of each pair: about 40% of lookups are for pairs with no merge, and
-  // this 512 KB filter (cache-resident, unlike the 16 MB table) answers most of them.
+  // this 512 KB filter (cache-resident, unlike the table) answers most of them.
   static constexpr int kFilterBits = 22;
   std::vector<uint64_t> filter_ = std::vector<uint64_t>((size_t{1} << kFilterBits) / 64, 0);
-  std::vector<Slot> slots_ = std::vector<Slot>(2, Slot{kEmpty, {0, 0}});
-  size_t mask_ = 1;
-  int shift_ = 63;  // 64 - log2(slot count)
+  std::vector<Bucket> buckets_;
+  uint64_t bucket_count_ = 0;
   size_t size_ = 0;
+  uint64_t random_ = 0x853C49E6748FEA9Bull;  // xorshift state: which slot to displace
 };
 
 }  // namespace gembed::tok

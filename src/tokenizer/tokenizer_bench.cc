@@ -82,9 +82,10 @@ int main(int argc, char** argv) {
       load_cpu = std::min(load_cpu, CpuSeconds() - c);
       if (i == 0) {
         // The first load, in a fresh process: what loading costs and what stays.
-        std::printf("memory: RSS %.1f MB before load, %.1f MB after (tokenizer %.1f MB), peak %.1f MB\n",
-                    rss_before, ProcStatusMb("VmRSS"), ProcStatusMb("VmRSS") - rss_before,
-                    ProcStatusMb("VmHWM"));
+        const double after = ProcStatusMb("VmRSS");
+        std::printf("memory: RSS %.1f MB before load, %.1f MB after (tokenizer %.1f MB), "
+                    "peak %.1f MB\n",
+                    rss_before, after, after - rss_before, ProcStatusMb("VmHWM"));
       }
     }
     std::printf("load %s: %.1f ms (best of 3; CPU time %.1f ms)\n", json.c_str(), load * 1e3,

@@ -1,6 +1,8 @@
 // tokenizer.json → TokenizerParts. Each component is checked against what this engine
 // implements exactly; anything else is refused with the JSON key that holds it.
-#include <malloc.h>
+#if __has_include(<malloc.h>)
+#include <malloc.h>  // malloc_trim (glibc)
+#endif
 
 #include <algorithm>
 #include <cstdint>
@@ -172,7 +174,9 @@ class ModelStream final : public BulkSink {
             break;
           }
         }
-        if (!missing_part_.set()) triples_.push_back({ids_[3 * k], ids_[3 * k + 1], ids_[3 * k + 2]});
+        if (!missing_part_.set()) {
+          triples_.push_back({ids_[3 * k], ids_[3 * k + 1], ids_[3 * k + 2]});
+        }
       }
     }
     pending_.clear();
@@ -192,7 +196,9 @@ class ModelStream final : public BulkSink {
       merges_->Reserve(n);
       constexpr size_t kAhead = 16;  // prefetch distance, as for the vocabulary
       for (size_t k = 0; k < n; ++k) {
-        if (k + kAhead < n) merges_->Prefetch(triples_[k + kAhead].left, triples_[k + kAhead].right);
+        if (k + kAhead < n) {
+          merges_->Prefetch(triples_[k + kAhead].left, triples_[k + kAhead].right);
+        }
         const Triple& t = triples_[k];
         merges_->Set(t.left, t.right, MergeRule{static_cast<uint32_t>(k), t.merged});
       }
