@@ -8,62 +8,73 @@
 # LABEL defaults to the part of the file name after the last '-' in upper case
 # (full-random-q8_0.gguf -> Q8_0). One machine-readable line per figure on stdout:
 #   llama.cpp <LABEL> <metric> <value>
-# Progress and the raw llama.cpp logs' locations go to stderr.
+# Progress and where the raw llama.cpp logs are go to stderr.
 #
 # Workloads (token counts include <bos> and <eos>; llama-embedding adds both because the
 # GGUF has add_bos_token = add_eos_token = true):
-#   (a) batch: 64 texts x 128 tokens, one llama-embedding process  -> batch_tokens_per_s
-#   (b) single query of 16 tokens                                   -> query_ms_median / _p99
-#   (c) one 2048-token document                                      -> doc_ms
-#   (d) peak RSS of each llama-embedding process (/usr/bin/time -v) -> *_peak_rss_mib
-# *_cpu_pct is /usr/bin/time's "Percent of CPU this job got" (median of the runs): about
-# 200 with 2 threads on 2 free cores (llama.cpp's threads spin while waiting); clearly less
-# means other processes took CPU during the run and the figure is inflated.
-# Inputs are English words that are each exactly one Gemma-3 token (with or without the
-# leading space), so N-2 words give N tokens; every input's token count is checked with
-# llama-embedding --verbose-prompt before it is timed, and the script stops on a mismatch.
+#   (a) batch: 64 texts x 128 tokens in one llama-embedding process -> batch_tokens_per_s
+#   (b) one query of 16 tokens                                       -> query_ms_median, _p99
+#   (c) one document of 2048 tokens                                  -> doc_ms
+#   (d) peak RSS of the llama-embedding processes (/usr/bin/time -v) -> *_peak_rss_mib
+# The inputs are English words that are each exactly one Gemma-3 token (with or without a
+# leading space), so N-2 words make N tokens. Before anything is timed, every input is run
+# once through llama-embedding --verbose-prompt and the script stops unless each prompt has
+# exactly N tokens. (That run also puts the model file in the page cache.)
 #
 # Which clock:
-#   * *_ms / *_tokens_per_s: llama.cpp's own log timestamps (--log-timestamps, microsecond
-#     resolution), logged by llama-embedding right before each llama_decode(): per query, from
-#     one decode's line to the next; for (a) and (c), from the first decode's line to the
-#     llama_perf_context_print lines after the last decode. That covers llama_decode (all 24
-#     layers, mean pooling, the two Dense layers) and llama.cpp's L2 normalisation (plus, for
-#     (a) and (c), printing the result, a few ms at most); it excludes model loading and
-#     tokenisation.
-#     We do not use the printed "prompt eval time" of llama_perf_context_print: in this
-#     llama.cpp, for llama-embedding, it leaves out the first llama_decode of the run (it printed
-#     0.00 ms for a run whose 8192 tokens went in one decode), so it under-reports. It is still
-#     written to the raw logs.
-#   * *_wall_ms: the whole process (model load from page cache, tokenise, compute, print, exit),
-#     timed with date +%s%N around the command; what a one-shot CLI user waits for.
-#   * bench_*: llama-bench -embd 1 (llama.cpp's own benchmark tool: random token ids, one
-#     sequence, warm-up run, per-repetition times in samples_ns) as a cross-check of (b) and (c).
-#     It has no multi-sequence mode, so it cannot do (a).
+#   * *_ms and *_tokens_per_s: llama.cpp's own log timestamps (--log-timestamps, to the
+#     microsecond). llama-embedding logs a "batch_decode:" line right before each
+#     llama_decode(), and llama_perf_context_print writes its lines right after the last
+#     decode and the printing of the results. A decode's time runs from its line to the next
+#     decode's line, or to the perf lines for the last decode. That covers llama_decode (24
+#     layers, mean pooling, both Dense layers) and llama.cpp's L2 normalisation. It leaves out
+#     model load and tokenisation. The last decode's time also covers printing the results,
+#     which takes a few ms at most.
+#     We do not use the "prompt eval time" that llama_perf_context_print prints. With
+#     llama-embedding in this llama.cpp, it leaves out the time of the run's first llama_decode
+#     but still counts its tokens. For example, it printed 0.00 ms for 2048 tokens sent in
+#     one decode. That makes its tokens/s too high. It is kept in the raw logs.
+#   * Warm and cold. Like gembed bench, which times Embed calls after warm-up calls of the
+#     same shape, the main figures are warm. For (a) and (c), the input file holds the
+#     workload twice and only the second copy is timed. The first copy is printed as
+#     *_cold_ms: the first decodes of a process pay one-time costs, for example first touches
+#     of the compute buffers, about +0.5 s on a 1024-token decode and +1 s on a 2048-token one.
+#   * *_wall_ms: separate one-shot processes that run the workload once. Each is timed with
+#     date +%s%N around the command: model load from the page cache, tokenisation, compute,
+#     printing and exit. This is how long a CLI user waits.
+#   * bench_*: llama-bench -embd 1, llama.cpp's own benchmark tool. It uses random token
+#     ids, one sequence, a warm-up run, and samples_ns for each repetition. It cross-checks
+#     (b) and (c). It has no multi-sequence mode, so it cannot run (a).
 #
-# (a) batch: all 64 texts go to one llama-embedding process, which packs whole sequences into
-#     llama_decode calls of at most BATCH_CTX tokens (-c = -b = -ub = BATCH_CTX; for this
-#     non-causal model llama.cpp needs ubatch = batch >= longest sequence). Each decode runs
-#     attention over all its tokens with a mask that keeps sequences apart, so a very large
-#     decode wastes work: BATCH_CTX=1024 (8 sequences per decode) was the fastest of
-#     128 / 1024 / 2048 / 8192 on this machine; set BATCH_CTX to try others.
-# (b) query: QUERIES different 16-token texts in one process with -c 16 -b 16 (-np 2: with
-#     the default -np 1 llama-embedding sets n_seq_max = 256 > n_batch and trips an assert), so
-#     each text is its own llama_decode; the per-decode times give median and p99 (the last
-#     decode has no following timestamp and is dropped; the first one is kept). query_wall_ms
-#     is a separate one-text process, load included.
-# (c) doc: one 2048-token text, -c 2048 -b 2048.
+# (a) batch: llama-embedding packs whole sequences into llama_decode calls of at most
+#     BATCH_CTX tokens (-c = -b = -ub = BATCH_CTX; this model is non-causal, so llama.cpp
+#     needs ubatch = batch >= the longest sequence). Each decode runs attention over all of
+#     its tokens, with a mask that keeps sequences apart, so very large decodes waste work.
+#     For example, 8192 tokens in one decode was about 1.5-2x slower here. The default
+#     BATCH_CTX=1024 (8 sequences per decode) and 2048 were the fastest of 256/512/1024/2048/8192
+#     and within noise of each other; set BATCH_CTX to try others.
+# (b) query: QUERIES different 16-token texts in one process with -c 16 -b 16, so each text
+#     gets its own llama_decode. -np 2 is needed: with the default -np 1, llama-embedding sets
+#     n_seq_max = 256 > n_batch and trips GGML_ASSERT(n_outputs_max <= cparams.n_outputs_max).
+#     The median and p99 are taken over the per-decode times of all runs. Each run's first
+#     decode is dropped (cold, see above) and so is its last (it includes printing).
+#     query_wall_ms is a separate process with one text, model load included.
+# (c) doc: -c 2048 -b 2048.
 #
-# Each workload is run RUNS times (default 3) and the median of the runs is printed; the load
-# average (uptime) is printed before and after each model. Runs go under `nice -n $NICE`
-# (default -5, needs root; falls back to plain when not allowed). Threads: -t $THREADS (2).
-# Flash attention: llama.cpp's default (-fa auto, which turns it on for this CPU build);
-# FA=off or FA=on to force.
-# Shared machine: with IDLE_MIN set (e.g. 0.9), each timed run first waits (at most IDLE_WAIT
-# seconds, default 600) until the CPUs were at least that fraction idle over one second
-# (/proc/stat), and prints the idle fraction it started at. On 2 cores, two busy llama.cpp
-# threads that lose their core to another process stall each other at every graph barrier, so
-# a compile running beside the benchmark can make it several times slower.
+# Each workload runs RUNS times (default 3) and the median over runs is printed. The
+# 1-minute load average is printed before and after. While a run is on, the load includes its
+# own 2 threads, so about 2 is normal. Runs go under `nice -n $NICE` (default -5; that needs
+# root, and without it the script runs at normal priority). Threads: -t $THREADS (default 2).
+# Flash attention: llama.cpp's default, -fa auto, which turns it on for this CPU build. FA=off
+# or FA=on forces it.
+# *_cpu_pct is /usr/bin/time's "Percent of CPU this job got" (median of the runs). It stays
+# below 200 even on a quiet machine because model load and tokenisation use one thread. Two
+# runs of one workload that differ a lot in it point to interference from other processes.
+# Shared machine: set IDLE_MIN (e.g. 0.9) and each timed run first waits until the CPUs were
+# at least that fraction idle over one second (/proc/stat). It waits at most IDLE_WAIT seconds
+# (default 600). On 2 cores, a llama.cpp thread that loses its core to another process stalls
+# the other thread at every graph barrier, so a compile running next to the benchmark can
+# make it several times slower.
 # Requirements: bash, awk, sort, /usr/bin/time (Debian package `time`).
 set -euo pipefail
 
@@ -84,7 +95,7 @@ else
 fi
 THREADS=${THREADS:-2}
 RUNS=${RUNS:-3}
-QUERIES=${QUERIES:-101}
+QUERIES=${QUERIES:-102}
 BATCH_CTX=${BATCH_CTX:-1024}
 FA=${FA:-auto}
 NICE=${NICE:--5}
@@ -99,12 +110,13 @@ NICE_CMD=()
 if nice -n "$NICE" true 2>/dev/null; then NICE_CMD=(nice -n "$NICE"); else echo "# nice -n $NICE not allowed; running at normal priority" >&2; fi
 
 out() { echo "llama.cpp $LABEL $1 $2"; }
+load1() { awk '{print $1}' /proc/loadavg; }
 # idle fraction of all CPUs over one second
 idle_frac() {
   local a b
   a=$(awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat); sleep 1
   b=$(awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat)
-  awk -v a="$a" -v b="$b" 'BEGIN {split(a, x, " "); split(b, y, " "); t = y[1]-x[1]; printf "%.2f\n", (t > 0 ? (y[2]-x[2])/t : 0)}'
+  awk -v a="$a" -v b="$b" 'BEGIN {split(a, x, " "); split(b, y, " "); t = y[1] - x[1]; printf "%.2f\n", (t > 0 ? (y[2] - x[2]) / t : 0)}'
 }
 wait_idle() {
   [[ -n "$IDLE_MIN" ]] || return 0
@@ -114,11 +126,10 @@ wait_idle() {
     if awk -v f="$f" -v m="$IDLE_MIN" 'BEGIN {exit !(f >= m)}'; then break; fi
     if ((SECONDS - t0 >= IDLE_WAIT)); then echo "# still busy (idle $f) after ${IDLE_WAIT}s; measuring anyway" >&2; break; fi
   done
-  echo "# idle $f at start of $1 (load $(load1))" >&2
+  echo "# idle $f before $1 (load $(load1))" >&2
 }
-load1() { awk '{print $1}' /proc/loadavg; }
 
-# 142 words, each one Gemma-3 token both alone and after a space, none merging with the next.
+# 142 words; each is one Gemma-3 token alone and after a space, and none merges with the next.
 WORDS=(the of and to in is was for that with as on by at from his her which this are be or an
 had it not but were they have one all their has been who also other more when there first its
 after two new some into only these would time may over most such than many people state world
@@ -130,26 +141,29 @@ land best still public game second film team album song book river church house 
 death line north south east west)
 NW=${#WORDS[@]}
 
-# text NWORDS OFFSET -> NWORDS words starting at OFFSET (cyclic), space separated
+# text NWORDS OFFSET: NWORDS words starting at OFFSET (cyclic), separated by spaces
 text() {
   local n=$1 off=$2 i s=""
   for ((i = 0; i < n; i++)); do s+="${WORDS[$(((off + i) % NW))]} "; done
   printf '%s' "${s% }"
 }
-# write COUNT lines of NTOK-token texts (NTOK-2 words) to FILE, no trailing newline
+# make_input FILE COUNT NTOK [COPIES]: COUNT texts of NTOK tokens, one a line, the whole set
+# COPIES times (default 1), no newline at the end (llama-embedding would read an empty prompt)
 make_input() {
-  local file=$1 count=$2 ntok=$3 k
+  local file=$1 count=$2 ntok=$3 copies=${4:-1} c k
   : > "$file"
-  for ((k = 0; k < count; k++)); do
-    text $((ntok - 2)) $((k * 37)) >> "$file"
-    ((k + 1 < count)) && printf '\n' >> "$file"
+  for ((c = 0; c < copies; c++)); do
+    for ((k = 0; k < count; k++)); do
+      ((c + k > 0)) && printf '\n' >> "$file"
+      text $((ntok - 2)) $((k * 37)) >> "$file"
+    done
   done
   return 0
 }
 
 COMMON=(-m "$MODEL" -t "$THREADS" -fa "$FA" -lv 4 --log-timestamps)
 
-# check FILE COUNT NTOK ARGS... : every prompt tokenises to NTOK tokens (also warms the page cache)
+# check_tokens FILE COUNT NTOK ARGS...: every prompt in FILE must tokenise to NTOK tokens
 check_tokens() {
   local file=$1 count=$2 ntok=$3; shift 3
   "$EMB" "${COMMON[@]}" "$@" -f "$file" --verbose-prompt > "$WORK/check.out" 2> "$WORK/check.err" || {
@@ -161,7 +175,7 @@ check_tokens() {
   fi
 }
 
-# run NAME ARGS... : one timed llama-embedding run; leaves $WORK/NAME.{out,err,time,wall}
+# run_embd NAME ARGS...: one timed llama-embedding run; leaves $WORK/NAME.{out,err,time,wall}
 run_embd() {
   local name=$1; shift
   local t0 t1
@@ -173,28 +187,28 @@ run_embd() {
   echo $(((t1 - t0) / 1000)) > "$WORK/$name.wall"   # microseconds
 }
 
-# seconds of a log timestamp "M.SS.mmm.uuu"
-TS_AWK='function ts(s,  a) { split(s, a, "."); return a[1]*60 + a[2] + a[3]/1e3 + a[4]/1e6 }'
-# per-decode durations (ms), one per line: from one "batch_decode:" line to the next (the
-# last decode of a run has no next one and is dropped)
-decode_ms() {
-  awk "$TS_AWK"'
-    /batch_decode: n_tokens/ { t = ts($1); if (open) printf "%.3f\n", (t - start) * 1000; start = t; open = 1 }' "$1"
+# Timestamps of the "batch_decode:" lines, then of the first perf line, in seconds, one a line.
+# Each log timestamp is M.SS.mmm.uuu.
+marks() {
+  awk 'function ts(s,  a) { split(s, a, "."); return a[1]*60 + a[2] + a[3]/1e3 + a[4]/1e6 }
+    /batch_decode: n_tokens/ { printf "%.6f\n", ts($1) }
+    /llama_perf_context_print/ { printf "%.6f\n", ts($1); exit }' "$1"
 }
-# total ms from the first "batch_decode:" line to the llama_perf_context_print lines, which
-# come right after the last decode (and the printing of the embeddings, a few ms at most)
-span_ms() {
-  awk "$TS_AWK"'
-    /batch_decode: n_tokens/ && !started { first = ts($1); started = 1 }
-    /llama_perf_context_print/ && started && !done { last = ts($1); done = 1 }
-    END { printf "%.3f\n", (last - first) * 1000 }' "$1"
-}
+# n_decodes LOG
+n_decodes() { grep -c 'batch_decode: n_tokens' "$1"; }
+# span_ms LOG I J: ms from mark I to mark J (1-based; decode k starts at mark k, the perf
+# line is mark n_decodes+1)
+span_ms() { marks "$1" | awk -v i="$2" -v j="$3" '{m[NR] = $1} END {printf "%.3f\n", (m[j] - m[i]) * 1000}'; }
+# decode_ms LOG: the time of each decode except the first and the last, in ms, one a line
+decode_ms() { marks "$1" | awk '{m[NR] = $1} END {for (k = 2; k < NR - 1; k++) printf "%.3f\n", (m[k+1] - m[k]) * 1000}'; }
 cpu_pct() { awk -F': ' '/Percent of CPU this job got/ {sub("%", "", $2); print $2}' "$1"; }
 rss_mib() { awk -F': ' '/Maximum resident set size/ {printf "%.1f\n", $2/1024}' "$1"; }
 wall_ms() { awk '{printf "%.1f\n", $1/1000}' "$1"; }
-# median / pNN of numbers on stdin
-median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "nan"; exit} if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
-pct() { sort -g | awk -v p="$1" '{a[NR]=$1} END {i=int(p/100*NR + 0.999999); if (i<1) i=1; if (i>NR) i=NR; print a[i]}'; }
+# median / pNN of the numbers on stdin
+median() { sort -g | awk '{a[NR] = $1} END {if (NR == 0) {print "nan"; exit} if (NR % 2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2] + a[NR/2+1]) / 2}'; }
+pct() { sort -g | awk -v p="$1" '{a[NR] = $1} END {i = int(p/100*NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; print a[i]}'; }
+tps() { awk -v n="$1" -v ms="$2" 'BEGIN {printf "%.1f\n", n / (ms / 1000)}'; }
+each() { local f=$1 name=$2 r; for ((r = 1; r <= RUNS; r++)); do "$f" "$WORK/$name$r.${3:-err}"; done; }
 
 echo "# model $MODEL, label $LABEL, threads $THREADS, fa $FA, runs $RUNS, nice ${NICE_CMD[*]:-none}" >&2
 out loadavg_start "$(load1)"
@@ -202,20 +216,29 @@ echo "# uptime: $(uptime)" >&2
 
 # ---------------------------------------------------------------- (a) batch 64 x 128
 make_input "$WORK/batch.txt" 64 128
-check_tokens "$WORK/batch.txt" 64 128 -c "$BATCH_CTX" -b "$BATCH_CTX"
+make_input "$WORK/batch2.txt" 64 128 2
+check_tokens "$WORK/batch2.txt" 128 128 -c "$BATCH_CTX" -b "$BATCH_CTX"
+: > "$WORK/batch_warm.ms"; : > "$WORK/batch_cold.ms"
 for ((r = 1; r <= RUNS; r++)); do
-  run_embd "batch$r" -c "$BATCH_CTX" -b "$BATCH_CTX" -f "$WORK/batch.txt"
-  echo "# batch run $r: $(span_ms "$WORK/batch$r.err") ms, cpu $(cpu_pct "$WORK/batch$r.time")%, load $(load1)" >&2
+  run_embd "batch$r" -c "$BATCH_CTX" -b "$BATCH_CTX" -f "$WORK/batch2.txt"
+  n=$(n_decodes "$WORK/batch$r.err"); h=$((n / 2))
+  span_ms "$WORK/batch$r.err" $((h + 1)) $((n + 1)) >> "$WORK/batch_warm.ms"
+  span_ms "$WORK/batch$r.err" 1 $((h + 1)) >> "$WORK/batch_cold.ms"
+  echo "# batch run $r: warm $(tail -1 "$WORK/batch_warm.ms") ms, cold $(tail -1 "$WORK/batch_cold.ms") ms ($h decodes each), cpu $(cpu_pct "$WORK/batch$r.time")%, load $(load1)" >&2
 done
-bms=$(for ((r = 1; r <= RUNS; r++)); do span_ms "$WORK/batch$r.err"; done | median)
+for ((r = 1; r <= RUNS; r++)); do
+  run_embd "batch1p$r" -c "$BATCH_CTX" -b "$BATCH_CTX" -f "$WORK/batch.txt"
+done
+bms=$(median < "$WORK/batch_warm.ms"); bcold=$(median < "$WORK/batch_cold.ms"); bwall=$(each wall_ms batch1p wall | median)
 out batch_ms "$bms"
-out batch_tokens_per_s "$(awk -v ms="$bms" 'BEGIN {printf "%.1f", 64*128/(ms/1000)}')"
-bwall=$(for ((r = 1; r <= RUNS; r++)); do wall_ms "$WORK/batch$r.wall"; done | median)
+out batch_tokens_per_s "$(tps 8192 "$bms")"
+out batch_cold_ms "$bcold"
+out batch_cold_tokens_per_s "$(tps 8192 "$bcold")"
 out batch_wall_ms "$bwall"
-out batch_wall_tokens_per_s "$(awk -v ms="$bwall" 'BEGIN {printf "%.1f", 64*128/(ms/1000)}')"
+out batch_wall_tokens_per_s "$(tps 8192 "$bwall")"
 out batch_ctx "$BATCH_CTX"
-out batch_cpu_pct "$(for ((r = 1; r <= RUNS; r++)); do cpu_pct "$WORK/batch$r.time"; done | median)"
-out batch_peak_rss_mib "$(for ((r = 1; r <= RUNS; r++)); do rss_mib "$WORK/batch$r.time"; done | sort -g | tail -1)"
+out batch_cpu_pct "$(each cpu_pct batch time | median)"
+out batch_peak_rss_mib "$( (each rss_mib batch1p time; each rss_mib batch time) | sort -g | tail -1)"
 
 # ---------------------------------------------------------------- (b) query 16 tokens
 make_input "$WORK/query.txt" "$QUERIES" 16
@@ -228,30 +251,38 @@ for ((r = 1; r <= RUNS; r++)); do
   cat "$WORK/query$r.ms" >> "$WORK/query_all.ms"
   echo "# query run $r: median $(median < "$WORK/query$r.ms") ms over $(wc -l < "$WORK/query$r.ms") decodes, cpu $(cpu_pct "$WORK/query$r.time")%, load $(load1)" >&2
 done
-out query_ms_median "$(for ((r = 1; r <= RUNS; r++)); do median < "$WORK/query$r.ms"; done | median)"
+for ((r = 1; r <= RUNS; r++)); do
+  run_embd "query1p$r" -c 16 -b 16 -np 2 -f "$WORK/query1.txt"
+done
+out query_ms_median "$(median < "$WORK/query_all.ms")"
 out query_ms_p99 "$(pct 99 < "$WORK/query_all.ms")"
 out query_samples "$(wc -l < "$WORK/query_all.ms")"
-for ((r = 1; r <= RUNS; r++)); do
-  run_embd "query1_$r" -c 16 -b 16 -np 2 -f "$WORK/query1.txt"
-done
-out query_wall_ms "$(for ((r = 1; r <= RUNS; r++)); do wall_ms "$WORK/query1_$r.wall"; done | median)"
-out query_peak_rss_mib "$(for ((r = 1; r <= RUNS; r++)); do rss_mib "$WORK/query$r.time"; rss_mib "$WORK/query1_$r.time"; done | sort -g | tail -1)"
+out query_wall_ms "$(each wall_ms query1p wall | median)"
+out query_peak_rss_mib "$( (each rss_mib query time; each rss_mib query1p time) | sort -g | tail -1)"
 
 # ---------------------------------------------------------------- (c) document 2048 tokens
 make_input "$WORK/doc.txt" 1 2048
-check_tokens "$WORK/doc.txt" 1 2048 -c 2048 -b 2048
+make_input "$WORK/doc2.txt" 1 2048 2
+check_tokens "$WORK/doc2.txt" 2 2048 -c 2048 -b 2048
+: > "$WORK/doc_warm.ms"; : > "$WORK/doc_cold.ms"
 for ((r = 1; r <= RUNS; r++)); do
-  run_embd "doc$r" -c 2048 -b 2048 -f "$WORK/doc.txt"
-  echo "# doc run $r: $(span_ms "$WORK/doc$r.err") ms, cpu $(cpu_pct "$WORK/doc$r.time")%, load $(load1)" >&2
+  run_embd "doc$r" -c 2048 -b 2048 -f "$WORK/doc2.txt"
+  span_ms "$WORK/doc$r.err" 2 3 >> "$WORK/doc_warm.ms"
+  span_ms "$WORK/doc$r.err" 1 2 >> "$WORK/doc_cold.ms"
+  echo "# doc run $r: warm $(tail -1 "$WORK/doc_warm.ms") ms, cold $(tail -1 "$WORK/doc_cold.ms") ms, cpu $(cpu_pct "$WORK/doc$r.time")%, load $(load1)" >&2
 done
-out doc_ms "$(for ((r = 1; r <= RUNS; r++)); do span_ms "$WORK/doc$r.err"; done | median)"
-out doc_cpu_pct "$(for ((r = 1; r <= RUNS; r++)); do cpu_pct "$WORK/doc$r.time"; done | median)"
-out doc_wall_ms "$(for ((r = 1; r <= RUNS; r++)); do wall_ms "$WORK/doc$r.wall"; done | median)"
-out doc_peak_rss_mib "$(for ((r = 1; r <= RUNS; r++)); do rss_mib "$WORK/doc$r.time"; done | sort -g | tail -1)"
+for ((r = 1; r <= RUNS; r++)); do
+  run_embd "doc1p$r" -c 2048 -b 2048 -f "$WORK/doc.txt"
+done
+out doc_ms "$(median < "$WORK/doc_warm.ms")"
+out doc_cold_ms "$(median < "$WORK/doc_cold.ms")"
+out doc_wall_ms "$(each wall_ms doc1p wall | median)"
+out doc_cpu_pct "$(each cpu_pct doc time | median)"
+out doc_peak_rss_mib "$( (each rss_mib doc time; each rss_mib doc1p time) | sort -g | tail -1)"
 
 # ---------------------------------------------------------------- llama-bench cross-check
 if [[ "$XCHECK" == 1 && -x "$LBENCH" ]]; then
-  # samples_ns: one value per repetition (after llama-bench's own warm-up run)
+  # samples_ns: one value per repetition, after llama-bench's own warm-up run
   samples() { tr -d '\n ' < "$1" | grep -o '"samples_ns":\[[0-9,]*\]' | head -1 | sed 's/.*\[//; s/\]//' | tr ',' '\n' | awk '{printf "%.3f\n", $1/1e6}'; }
   wait_idle bench_query
   "${NICE_CMD[@]}" "$LBENCH" -m "$MODEL" -t "$THREADS" -fa "$FA" -embd 1 -n 0 -p 16 -b 16 -ub 16 -r $((RUNS * 30)) -o json \
