@@ -16,6 +16,7 @@
 
 #include "base/error.h"
 #include "base/thread_pool.h"
+#include "embedder/embeddinggemma_prompts.h"
 #include "tokenizer/tokenizer.h"
 
 namespace gembed::cli {
@@ -78,24 +79,11 @@ ordered_json ConfigJson(const Preset& p, const std::string& dtype) {
   };
 }
 
-// EmbeddingGemma-300m's prompts (config_sentence_transformers.json on the hub).
+// EmbeddingGemma-300m's prompts, in the hub's order.
 ordered_json PromptsJson() {
-  return {
-      {"query", "task: search result | query: "},
-      {"document", "title: none | text: "},
-      {"BitextMining", "task: search result | query: "},
-      {"Clustering", "task: clustering | query: "},
-      {"Classification", "task: classification | query: "},
-      {"InstructionRetrieval", "task: code retrieval | query: "},
-      {"MultilabelClassification", "task: classification | query: "},
-      {"PairClassification", "task: sentence similarity | query: "},
-      {"Reranking", "task: search result | query: "},
-      {"Retrieval", "task: search result | query: "},
-      {"Retrieval-query", "task: search result | query: "},
-      {"Retrieval-document", "title: none | text: "},
-      {"STS", "task: sentence similarity | query: "},
-      {"Summarization", "task: summarization | query: "},
-  };
+  ordered_json j = ordered_json::object();
+  for (const auto& [name, text] : EmbeddingGemmaPrompts()) j[name] = text;
+  return j;
 }
 
 enum class Init { kLinear, kEmbedding, kNorm };

@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "base/mapped_file.h"
+#include "embedder/embeddinggemma_prompts.h"
 #include "embedder/gguf_model_store.h"
 #include "io/json_file.h"
 #include "tokenizer/gguf_vocab.h"
@@ -140,20 +141,7 @@ static ModelFolder LoadGguf(const std::string& path, const WeightPlan& plan, boo
     // llama.cpp's converter keeps no prompts; a file from it gets EmbeddingGemma's own set
     // (google/embeddinggemma-300m, config_sentence_transformers.json), so `--prompt query`
     // means the same with a GGUF file as with the folder.
-    m.prompts = {{"query", "task: search result | query: "},
-                 {"document", "title: none | text: "},
-                 {"BitextMining", "task: search result | query: "},
-                 {"Clustering", "task: clustering | query: "},
-                 {"Classification", "task: classification | query: "},
-                 {"InstructionRetrieval", "task: code retrieval | query: "},
-                 {"MultilabelClassification", "task: classification | query: "},
-                 {"PairClassification", "task: sentence similarity | query: "},
-                 {"Reranking", "task: search result | query: "},
-                 {"Retrieval", "task: search result | query: "},
-                 {"Retrieval-query", "task: search result | query: "},
-                 {"Retrieval-document", "title: none | text: "},
-                 {"STS", "task: sentence similarity | query: "},
-                 {"Summarization", "task: summarization | query: "}};
+    for (const auto& [name, text] : EmbeddingGemmaPrompts()) m.prompts[name] = text;
   }
   if (!g.info.default_prompt_name.empty()) m.default_prompt_name = g.info.default_prompt_name;
   // A file converted from a model without a tokenizer (token ids only) has no vocabulary.
