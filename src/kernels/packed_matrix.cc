@@ -122,7 +122,8 @@ PackedMatrix PackedMatrix::FromQ8_0(const BlockQ8_0* w, size_t out, size_t in) {
       uint8_t* dst = P + b * block_bytes;
       const float d = F16ToF32(blk.d);
       std::memcpy(dst + c * 4, &d, 4);
-      for (size_t j = 0; j < 32; ++j) dst[64 + j * kPanel + c] = static_cast<uint8_t>(blk.qs[j]);
+      // [g][c][i] = q + 128 of k = 4g + i (simd_kernels.h)
+      for (size_t j = 0; j < 32; ++j) dst[64 + ((j / 4) * kPanel + c) * 4 + j % 4] = static_cast<uint8_t>(blk.qs[j] + 128);
     }
   }
   return m;
@@ -140,10 +141,11 @@ PackedMatrix PackedMatrix::FromQ4_0(const BlockQ4_0* w, size_t out, size_t in) {
       uint8_t* dst = P + b * block_bytes;
       const float d = F16ToF32(blk.d);
       std::memcpy(dst + c * 4, &d, 4);
-      for (size_t j = 0; j < 16; ++j) dst[64 + j * kPanel + c] = blk.qs[j];
+      // GGML's byte j holds k = j (low nibble) and j + 16 (high): [g][c][i] = byte 4g + i.
+      for (size_t j = 0; j < 16; ++j) dst[64 + ((j / 4) * kPanel + c) * 4 + j % 4] = blk.qs[j];
     }
   }
-  // Padding columns past `out` hold nibble 0 (= −8) with scale 0: they decode to 0.
+  // Padding columns past `out` hold bytes 0 with scale 0: they decode (and multiply) to 0.
   return m;
 }
 
@@ -158,6 +160,11 @@ static const float* PanelF32(const SimdKernels& k, WeightType t, const uint8_t* 
   return nullptr;
 }
 
+void PackedMatrix::DecodeFirstPanelForTest(const PackedMatrix& m, const SimdKernels& k, float* dst) {
+  const float* p = PanelF32(k, m.type_, m.panel(0), m.in_, dst);
+  if (p != dst) std::memcpy(dst, p, m.in_ * kPanel * sizeof(float));
+}
+
 void PackedMatrix::RowToF32(size_t r, float* dst) const {
   if (r >= out_) throw std::out_of_range("PackedMatrix::RowToF32");
   // Decode the row's panel into a 64-byte-aligned buffer (the decoders use aligned stores).
@@ -165,6 +172,45 @@ void PackedMatrix::RowToF32(size_t r, float* dst) const {
   float* t = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(buf.data()) + 63) & ~uintptr_t{63});
   const float* P = PanelF32(SimdKernelsScalar(), type_, panel(r / kPanel), in_, t);
   for (size_t k = 0; k < in_; ++k) dst[k] = P[k * kPanel + r % kPanel];
+}
+
+// Same work split as the f32 path below; the activations are quantised once per call.
+void PackedMatrix::MatMulX8(const float* x, size_t rows, float* y, ThreadPool* pool, const SimdKernels& k) const {
+  constexpr size_t kRowBlock = 96;
+  const size_t nb = in_ / 32;
+  // One scratch area: xq (rows × in int8), then dx (f32) and sx (int32), rows × nb each.
+  const size_t xq_floats = (rows * in_ + 3) / 4;
+  float* scratch = KernelScratch(xq_floats + 2 * rows * nb, 1);
+  int8_t* xq = reinterpret_cast<int8_t*>(scratch);
+  float* dx = scratch + xq_floats;
+  int32_t* sx = reinterpret_cast<int32_t*>(dx + rows * nb);
+  auto parallel = [&](size_t n, const std::function<void(size_t, size_t)>& fn) {
+    if (pool) {
+      pool->ParallelFor(n, fn);
+    } else {
+      fn(0, n);
+    }
+  };
+  parallel(rows, [&](size_t b, size_t e) {
+    for (size_t r = b; r < e; ++r) k.quantize_x8(x + r * in_, in_, xq + r * in_, dx + r * nb, sx + r * nb);
+  });
+  const size_t threads = pool ? static_cast<size_t>(pool->num_threads()) : 1;
+  const size_t row_blocks = (rows + kRowBlock - 1) / kRowBlock;
+  const size_t pairs = (npanels_ + 1) / 2;
+  const size_t want_groups = std::min(pairs, std::max<size_t>(1, (4 * threads + row_blocks - 1) / row_blocks));
+  const size_t pairs_per_group = (pairs + want_groups - 1) / want_groups;
+  const size_t groups = (pairs + pairs_per_group - 1) / pairs_per_group;
+  const bool q4 = type_ == WeightType::kQ4_0;
+  parallel(row_blocks * groups, [&](size_t b, size_t e) {
+    for (size_t item = b; item < e; ++item) {
+      const size_t rb = item / groups, g = item % groups;
+      const size_t r0 = rb * kRowBlock, nr = std::min(kRowBlock, rows - r0);
+      const size_t p0 = 2 * g * pairs_per_group, p1 = std::min(npanels_, 2 * std::min(pairs, (g + 1) * pairs_per_group));
+      const size_t c0 = p0 * kPanel, cols = std::min(out_, p1 * kPanel) - c0;
+      k.gemm_x8(xq + r0 * in_, dx + r0 * nb, sx + r0 * nb, nr, in_, panel(p0), panel_bytes_, p1 - p0, q4,
+                y + r0 * out_ + c0, out_, cols);
+    }
+  });
 }
 
 float* KernelScratch(size_t floats, int slot) {
@@ -184,9 +230,21 @@ float* KernelScratch(size_t floats, int slot) {
   return b.p;
 }
 
+bool Int8ActivationsEnabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("GEMBED_INT8_DOT");
+    return !(v && std::strcmp(v, "0") == 0);
+  }();
+  return enabled;
+}
+
 void PackedMatrix::MatMul(const float* x, size_t rows, float* y, ThreadPool* pool, const SimdKernels* kernels) const {
   if (rows == 0) return;
   const SimdKernels& k = kernels ? *kernels : BestSimdKernels();
+  if ((type_ == WeightType::kQ8_0 || type_ == WeightType::kQ4_0) && k.gemm_x8 && Int8ActivationsEnabled()) {
+    MatMulX8(x, rows, y, pool, k);
+    return;
+  }
   // Work items: blocks of rows × groups of panel pairs. A row block (≤ 96 rows × in) stays
   // in L2 while the panels stream past it.
   constexpr size_t kRowBlock = 96;

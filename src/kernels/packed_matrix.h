@@ -40,11 +40,17 @@ class PackedMatrix {
   size_t bytes() const { return npanels_ * panel_bytes_; }
   bool empty() const { return data_ == nullptr; }
 
+  // Panel 0 decoded to f32 [in][16] with `k`'s decoder (tests of the vector decoders).
+  static void DecodeFirstPanelForTest(const PackedMatrix& m, const SimdKernels& k, float* dst);
+
   // Row `r` of W as f32 (what the kernels multiply with), for tests and conversion.
   void RowToF32(size_t r, float* dst) const;
 
   // y[rows, out] = x[rows, in] · Wᵀ, on `pool` (may be null), with the best kernels for this
-  // CPU unless `kernels` is given.
+  // CPU unless `kernels` is given. Q8_0/Q4_0 weights multiply int8-quantised activations
+  // with integer dot products where the kernels have them (AVX-512 VNNI; the scalar
+  // baseline too, as their reference), else decode to f32; GEMBED_INT8_DOT=0 forces f32
+  // activations (a little closer to the f32 model, slower).
   void MatMul(const float* x, size_t rows, float* y, ThreadPool* pool, const SimdKernels* kernels = nullptr) const;
 
  private:
@@ -52,12 +58,17 @@ class PackedMatrix {
     void operator()(uint8_t* p) const;
   };
   void Allocate(WeightType type, size_t out, size_t in);
+  // Q8_0/Q4_0 with int8 activations (SimdKernels::gemm_x8).
+  void MatMulX8(const float* x, size_t rows, float* y, ThreadPool* pool, const SimdKernels& k) const;
   uint8_t* panel(size_t p) const { return data_.get() + p * panel_bytes_; }
 
   std::unique_ptr<uint8_t, FreeDeleter> data_;
   WeightType type_ = WeightType::kF32;
   size_t out_ = 0, in_ = 0, npanels_ = 0, panel_bytes_ = 0;
 };
+
+// False when GEMBED_INT8_DOT=0 (read once).
+bool Int8ActivationsEnabled();
 
 // Aligned f32 scratch for kernels (64-byte aligned, grows, never shrinks), one per thread
 // and slot. Slots: 0 = short-lived inside one work item, 1 = a whole MatMul call's decoded

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -40,6 +41,26 @@ struct Shape {
   size_t rows, in, out;
 };
 
+// How far the int8 path may be from the f32 product: rounding x to its block's int8 grid
+// moves each x by at most dx/2 = max|x in block| / 254, so |error| ≤ Σ_k |w_k|·dx_b/2, plus
+// f32 rounding.
+std::vector<float> Int8ActivationErrorBound(const std::vector<float>& x, const std::vector<float>& w, size_t rows,
+                                            size_t in, size_t out) {
+  std::vector<float> bound(rows * out);
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t c = 0; c < out; ++c) {
+      double e = 0;
+      for (size_t b = 0; b < in / 32; ++b) {
+        float amax = 0;
+        for (size_t k = 0; k < 32; ++k) amax = std::max(amax, std::fabs(x[r * in + b * 32 + k]));
+        for (size_t k = 0; k < 32; ++k) e += std::fabs(w[c * in + b * 32 + k]) * amax / 254;
+      }
+      bound[r * out + c] = static_cast<float>(e * 1.001 + 1e-5 * std::sqrt(double(in)));
+    }
+  }
+  return bound;
+}
+
 // Ragged edges: row counts around the tile heights (6, 8), columns around the panel width.
 const Shape kShapes[] = {{1, 32, 16},  {3, 64, 17},   {7, 32, 33},    {8, 96, 48},   {9, 64, 1},
                          {13, 128, 31}, {97, 64, 40}, {200, 160, 70}, {16, 768, 256}};
@@ -56,8 +77,12 @@ TEST(PackedMatrix, EveryIsaAndTypeMatchesTheReferenceMatMul) {
       for (Isa isa : SupportedIsas()) {
         std::vector<float> got(s.rows * s.out, -1.0f);
         m.MatMul(x.data(), s.rows, got.data(), &pool, &SimdKernelsFor(isa));
+        const bool x8 = (type == WeightType::kQ8_0 || type == WeightType::kQ4_0) && SimdKernelsFor(isa).gemm_x8 &&
+                        Int8ActivationsEnabled();
+        const std::vector<float> tol = x8 ? Int8ActivationErrorBound(x, wu, s.rows, s.in, s.out)
+                                          : std::vector<float>(got.size(), 2e-6f * std::sqrt(static_cast<float>(s.in)) * 4);
         for (size_t i = 0; i < got.size(); ++i) {
-          ASSERT_NEAR(got[i], want[i], 2e-6f * std::sqrt(static_cast<float>(s.in)) * 4)
+          ASSERT_NEAR(got[i], want[i], tol[i])
               << IsaName(isa) << " " << WeightTypeName(type) << " rows " << s.rows << " in " << s.in << " out "
               << s.out << " at " << i;
         }
@@ -98,6 +123,82 @@ TEST(PackedMatrix, QuantisedPackingKeepsGgmlBlocksExactly) {
       ASSERT_EQ(u8[r * 64 + k], d8[k]);
     }
   }
+}
+
+// Every ISA's decoder of the quantised panel layouts equals the scalar one (the int8 path
+// skips decoding, so this is where the vector decoders are checked).
+TEST(PackedMatrix, EveryIsaDecodesQuantisedPanelsLikeTheScalarBaseline) {
+  const std::vector<float> w = Random(16 * 96, 21);
+  for (WeightType type : {WeightType::kQ8_0, WeightType::kQ4_0}) {
+    const PackedMatrix m = PackedMatrix::FromF32(w.data(), 16, 96, type);
+    const std::vector<float> want = Unpacked(m);  // RowToF32 decodes with the scalar kernels
+    for (Isa isa : SupportedIsas()) {
+      const SimdKernels& k = SimdKernelsFor(isa);
+      alignas(64) static float panel[96 * 16];
+      PackedMatrix::DecodeFirstPanelForTest(m, k, panel);
+      for (size_t c = 0; c < 16; ++c) {
+        for (size_t kk = 0; kk < 96; ++kk) {
+          ASSERT_EQ(panel[kk * 16 + c], want[c * 96 + kk]) << IsaName(isa) << " " << WeightTypeName(type) << " col " << c << " k " << kk;
+        }
+      }
+    }
+  }
+}
+
+// The scalar int8 path is the definition; the VNNI kernel must agree bit for bit.
+TEST(PackedMatrix, Int8PathIsBitIdenticalAcrossIsas) {
+  ASSERT_NE(SimdKernelsFor(Isa::kScalar).gemm_x8, nullptr) << "the scalar kernels must define the int8 path";
+  ThreadPool pool(3);
+  for (const Shape& s : kShapes) {
+    const std::vector<float> x = Random(s.rows * s.in, 3 + s.rows), w = Random(s.out * s.in, 5 + s.out);
+    for (WeightType type : {WeightType::kQ8_0, WeightType::kQ4_0}) {
+      const PackedMatrix m = PackedMatrix::FromF32(w.data(), s.out, s.in, type);
+      std::vector<float> want(s.rows * s.out);
+      m.MatMul(x.data(), s.rows, want.data(), nullptr, &SimdKernelsScalar());
+      for (Isa isa : SupportedIsas()) {
+        if (!SimdKernelsFor(isa).gemm_x8) continue;
+        std::vector<float> got(s.rows * s.out, -1.0f);
+        m.MatMul(x.data(), s.rows, got.data(), &pool, &SimdKernelsFor(isa));
+        ASSERT_EQ(got, want) << IsaName(isa) << " " << WeightTypeName(type) << " rows " << s.rows << " in " << s.in;
+      }
+    }
+  }
+  if (CpuHasAvx512Vnni()) {
+    EXPECT_NE(SimdKernelsFor(Isa::kAvx512).gemm_x8, nullptr);
+  }
+}
+
+TEST(PackedMatrix, ActivationQuantisationFollowsGgmlQ8_0) {
+  std::vector<float> x(64, 0.0f);
+  x[0] = 1.27f, x[1] = -0.635f, x[2] = 0.004f, x[31] = -1.0f;  // block 0: amax 1.27 → d 0.01
+  // block 1 stays zero: d 0, every q 0
+  std::vector<int8_t> q(64);
+  float d[2];
+  int32_t sum[2];
+  QuantizeActivationsX8(x.data(), 64, q.data(), d, sum);
+  EXPECT_FLOAT_EQ(d[0], 0.01f);
+  EXPECT_EQ(q[0], 127);
+  EXPECT_EQ(q[1], -64);  // −63.5 rounds to even
+  EXPECT_EQ(q[2], 0);
+  EXPECT_EQ(q[31], -100);
+  EXPECT_EQ(sum[0], 127 - 64 - 100);
+  EXPECT_EQ(d[1], 0.0f);
+  EXPECT_EQ(sum[1], 0);
+  // Every ISA's vector version gives the same bytes, scales and sums.
+  const std::vector<float> r = Random(32 * 24, 17);
+  std::vector<int8_t> q0(r.size()), q1(r.size());
+  std::vector<float> d0(24), d1(24);
+  std::vector<int32_t> s0(24), s1(24);
+  QuantizeActivationsX8(r.data(), r.size(), q0.data(), d0.data(), s0.data());
+  for (Isa isa : SupportedIsas()) {
+    SimdKernelsFor(isa).quantize_x8(r.data(), r.size(), q1.data(), d1.data(), s1.data());
+    EXPECT_EQ(q0, q1) << IsaName(isa);
+    EXPECT_EQ(d0, d1) << IsaName(isa);
+    EXPECT_EQ(s0, s1) << IsaName(isa);
+  }
+  x[40] = std::numeric_limits<float>::quiet_NaN();
+  QuantizeActivationsX8(x.data(), 64, q.data(), d, sum);  // must not trap or overflow
+  for (int k = 32; k < 64; ++k) EXPECT_GE(q[k], -127);
 }
 
 TEST(PackedMatrix, ResultsDoNotDependOnTheThreadCount) {

@@ -69,16 +69,23 @@ void DecodeBf16(const uint16_t* src, size_t K, float* dst) {
   }
 }
 
+// Quantised panels hold [g][16 c][4 i] bytes (simd_kernels.h): byte i of each 32-bit lane
+// is k = 4g + i of that lane's column, so shifting lanes right by 8i lines up one k.
 void DecodeQ8_0(const uint8_t* src, size_t K, float* dst) {
+  const __m256i flip = _mm256_set1_epi32(static_cast<int>(0x80808080u));
   for (size_t kb = 0; kb < K; kb += 32) {
     const float* s = reinterpret_cast<const float*>(src);
-    const __m256 s0 = _mm256_loadu_ps(s), s1 = _mm256_loadu_ps(s + 8);
-    const int8_t* q = reinterpret_cast<const int8_t*>(src + 64);
-    for (size_t j = 0; j < 32; ++j) {
-      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + j * kPanel));
-      float* d = dst + (kb + j) * kPanel;
-      _mm256_store_ps(d, _mm256_mul_ps(s0, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b))));
-      _mm256_store_ps(d + 8, _mm256_mul_ps(s1, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(b, 8)))));
+    const __m256 sc[2] = {_mm256_loadu_ps(s), _mm256_loadu_ps(s + 8)};
+    const uint8_t* q = src + 64;
+    for (size_t g = 0; g < 8; ++g) {
+      for (int h = 0; h < 2; ++h) {
+        // Signed bytes (u − 128), then each byte i sign-extended to its lane.
+        const __m256i v = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + g * 64 + h * 32)), flip);
+        for (int i = 0; i < 4; ++i) {
+          const __m256i w = _mm256_srai_epi32(_mm256_sllv_epi32(v, _mm256_set1_epi32(24 - 8 * i)), 24);
+          _mm256_store_ps(dst + (kb + 4 * g + i) * kPanel + h * 8, _mm256_mul_ps(sc[h], _mm256_cvtepi32_ps(w)));
+        }
+      }
     }
     src += 64 + 32 * kPanel;
   }
@@ -90,14 +97,16 @@ void DecodeQ4_0(const uint8_t* src, size_t K, float* dst) {
     const float* s = reinterpret_cast<const float*>(src);
     const __m256 sc[2] = {_mm256_loadu_ps(s), _mm256_loadu_ps(s + 8)};
     const uint8_t* q = src + 64;
-    for (size_t j = 0; j < 16; ++j) {
-      const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + j * kPanel));
+    for (size_t g = 0; g < 4; ++g) {
       for (int h = 0; h < 2; ++h) {
-        const __m256i b = _mm256_cvtepu8_epi32(h == 0 ? bytes : _mm_srli_si128(bytes, 8));
-        const __m256i lo = _mm256_sub_epi32(_mm256_and_si256(b, low), eight);
-        const __m256i hi = _mm256_sub_epi32(_mm256_srli_epi32(b, 4), eight);
-        _mm256_store_ps(dst + (kb + j) * kPanel + h * 8, _mm256_mul_ps(sc[h], _mm256_cvtepi32_ps(lo)));
-        _mm256_store_ps(dst + (kb + j + 16) * kPanel + h * 8, _mm256_mul_ps(sc[h], _mm256_cvtepi32_ps(hi)));
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + g * 64 + h * 32));
+        for (int i = 0; i < 4; ++i) {
+          const __m256i b = _mm256_and_si256(_mm256_srlv_epi32(v, _mm256_set1_epi32(8 * i)), _mm256_set1_epi32(0xff));
+          const __m256i lo = _mm256_sub_epi32(_mm256_and_si256(b, low), eight);
+          const __m256i hi = _mm256_sub_epi32(_mm256_srli_epi32(b, 4), eight);
+          _mm256_store_ps(dst + (kb + 4 * g + i) * kPanel + h * 8, _mm256_mul_ps(sc[h], _mm256_cvtepi32_ps(lo)));
+          _mm256_store_ps(dst + (kb + 16 + 4 * g + i) * kPanel + h * 8, _mm256_mul_ps(sc[h], _mm256_cvtepi32_ps(hi)));
+        }
       }
     }
     src += 64 + 16 * kPanel;
@@ -169,7 +178,7 @@ void RmsNorm(const float* x, const float* w, size_t dim, float eps, float* y) {
 }  // namespace
 
 const SimdKernels& SimdKernelsAvx2() {
-  static const SimdKernels k{Isa::kAvx2, GemmF32, DecodeBf16, DecodeQ8_0, DecodeQ4_0, VecGeluTanhGate, VecSoftmax, RmsNorm};
+  static const SimdKernels k{Isa::kAvx2, GemmF32, DecodeBf16, DecodeQ8_0, DecodeQ4_0, nullptr, QuantizeActivationsX8, VecGeluTanhGate, VecSoftmax, RmsNorm};
   return k;
 }
 

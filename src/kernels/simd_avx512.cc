@@ -91,32 +91,60 @@ void DecodeBf16(const uint16_t* src, size_t K, float* dst) {
   }
 }
 
+// Quantised panels hold [g][16 c][4 i] bytes (simd_kernels.h): byte i of each 32-bit lane
+// is k = 4g + i of that lane's column.
 void DecodeQ8_0(const uint8_t* src, size_t K, float* dst) {
+  const __m512i flip = _mm512_set1_epi32(static_cast<int>(0x80808080u));
   for (size_t kb = 0; kb < K; kb += 32) {
     const __m512 scale = _mm512_loadu_ps(reinterpret_cast<const float*>(src));
-    const int8_t* q = reinterpret_cast<const int8_t*>(src + 64);
-    for (size_t j = 0; j < 32; ++j) {
-      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q + j * kPanel));
-      const __m512 v = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(b));
-      _mm512_store_ps(dst + (kb + j) * kPanel, _mm512_mul_ps(scale, v));
+    const uint8_t* q = src + 64;
+    for (size_t g = 0; g < 8; ++g) {
+      const __m512i v = _mm512_xor_si512(_mm512_loadu_si512(q + g * 64), flip);  // signed bytes
+      _mm512_store_ps(dst + (kb + 4 * g) * kPanel, _mm512_mul_ps(scale, _mm512_cvtepi32_ps(_mm512_srai_epi32(_mm512_slli_epi32(v, 24), 24))));
+      _mm512_store_ps(dst + (kb + 4 * g + 1) * kPanel, _mm512_mul_ps(scale, _mm512_cvtepi32_ps(_mm512_srai_epi32(_mm512_slli_epi32(v, 16), 24))));
+      _mm512_store_ps(dst + (kb + 4 * g + 2) * kPanel, _mm512_mul_ps(scale, _mm512_cvtepi32_ps(_mm512_srai_epi32(_mm512_slli_epi32(v, 8), 24))));
+      _mm512_store_ps(dst + (kb + 4 * g + 3) * kPanel, _mm512_mul_ps(scale, _mm512_cvtepi32_ps(_mm512_srai_epi32(v, 24))));
     }
     src += 64 + 32 * kPanel;
   }
 }
 
 void DecodeQ4_0(const uint8_t* src, size_t K, float* dst) {
-  const __m512i low = _mm512_set1_epi32(0xf), eight = _mm512_set1_epi32(8);
+  const __m512i nib = _mm512_set1_epi32(0xf), eight = _mm512_set1_epi32(8);
   for (size_t kb = 0; kb < K; kb += 32) {
     const __m512 scale = _mm512_loadu_ps(reinterpret_cast<const float*>(src));
     const uint8_t* q = src + 64;
-    for (size_t j = 0; j < 16; ++j) {
-      const __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + j * kPanel)));
-      const __m512i lo = _mm512_sub_epi32(_mm512_and_si512(b, low), eight);
-      const __m512i hi = _mm512_sub_epi32(_mm512_srli_epi32(b, 4), eight);
-      _mm512_store_ps(dst + (kb + j) * kPanel, _mm512_mul_ps(scale, _mm512_cvtepi32_ps(lo)));
-      _mm512_store_ps(dst + (kb + j + 16) * kPanel, _mm512_mul_ps(scale, _mm512_cvtepi32_ps(hi)));
+    for (size_t g = 0; g < 4; ++g) {
+      const __m512i v = _mm512_loadu_si512(q + g * 64);
+#pragma GCC unroll 4
+      for (int i = 0; i < 4; ++i) {
+        const __m512i b = _mm512_srli_epi32(v, 8 * i);
+        const __m512i lo = _mm512_sub_epi32(_mm512_and_si512(b, nib), eight);
+        const __m512i hi = _mm512_sub_epi32(_mm512_and_si512(_mm512_srli_epi32(b, 4), nib), eight);
+        _mm512_store_ps(dst + (kb + 4 * g + i) * kPanel, _mm512_mul_ps(scale, _mm512_cvtepi32_ps(lo)));
+        _mm512_store_ps(dst + (kb + 16 + 4 * g + i) * kPanel, _mm512_mul_ps(scale, _mm512_cvtepi32_ps(hi)));
+      }
     }
     src += 64 + 16 * kPanel;
+  }
+}
+
+// QuantizeActivationsX8 with the same operations in the same order (max, divide, multiply,
+// round to nearest even, clamp), so the bytes and scales are identical.
+void QuantizeX8(const float* x, size_t K, int8_t* xq, float* dx, int32_t* sx) {
+  const __m512 lo = _mm512_set1_ps(-127.0f), hi = _mm512_set1_ps(127.0f);
+  for (size_t b = 0; b < K / 32; ++b) {
+    const __m512 a = _mm512_loadu_ps(x + b * 32), c = _mm512_loadu_ps(x + b * 32 + 16);
+    const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(a), _mm512_abs_ps(c)));
+    const float d = amax / 127.0f, id = d > 0.0f ? 1.0f / d : 0.0f;
+    const __m512 vid = _mm512_set1_ps(id);
+    const __m512 qa = _mm512_min_ps(_mm512_max_ps(_mm512_roundscale_ps(_mm512_mul_ps(a, vid), _MM_FROUND_TO_NEAREST_INT), lo), hi);
+    const __m512 qc = _mm512_min_ps(_mm512_max_ps(_mm512_roundscale_ps(_mm512_mul_ps(c, vid), _MM_FROUND_TO_NEAREST_INT), lo), hi);
+    const __m512i ia = _mm512_cvtps_epi32(qa), ic = _mm512_cvtps_epi32(qc);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(xq + b * 32), _mm512_cvtsepi32_epi8(ia));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(xq + b * 32 + 16), _mm512_cvtsepi32_epi8(ic));
+    dx[b] = d;
+    sx[b] = _mm512_reduce_add_epi32(_mm512_add_epi32(ia, ic));
   }
 }
 
@@ -198,7 +226,8 @@ void RmsNorm(const float* x, const float* w, size_t dim, float eps, float* y) {
 }  // namespace
 
 const SimdKernels& SimdKernelsAvx512() {
-  static const SimdKernels k{Isa::kAvx512, GemmF32, DecodeBf16, DecodeQ8_0, DecodeQ4_0, VecGeluTanhGate, VecSoftmax, RmsNorm};
+  static const SimdKernels k{Isa::kAvx512,      GemmF32,         DecodeBf16, DecodeQ8_0, DecodeQ4_0,
+                             CpuHasAvx512Vnni() ? GemmX8Avx512Vnni : nullptr, QuantizeX8, VecGeluTanhGate, VecSoftmax, RmsNorm};
   return k;
 }
 

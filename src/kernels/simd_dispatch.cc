@@ -13,6 +13,15 @@ const SimdKernels& SimdKernelsFor(Isa isa) {
   return SimdKernelsScalar();
 }
 
+bool CpuHasAvx512Vnni() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  return IsaSupported(Isa::kAvx512) && __builtin_cpu_supports("avx512vnni");
+#else
+  return false;
+#endif
+}
+
 const SimdKernels& BestSimdKernels() {
   static const SimdKernels& k = SimdKernelsFor(BestIsa());
   return k;

@@ -11,9 +11,18 @@
 // Packed panel layouts (K = in):
 //   f32   [K][16] floats
 //   bf16  [K][16] bf16 bits (u16)
-//   q8_0  per 32 k: 16 f32 scales, then [32][16] int8
-//   q4_0  per 32 k: 16 f32 scales, then [16][16] bytes: byte (j, c) holds k0+j (low
-//         nibble) and k0+j+16 (high nibble) of column c, stored as q + 8
+//   q8_0  per 32 k: 16 f32 scales, then [8 g][16 c][4 i] bytes: q + 128 of k0+4g+i, column c
+//   q4_0  per 32 k: 16 f32 scales, then [4 g][16 c][4 i] bytes: q + 8 of k0+4g+i (low
+//         nibble) and of k0+16+4g+i (high nibble), column c
+// The quantised layouts put 4 consecutive k of one column in one 32-bit lane, unsigned:
+// exactly the operand of AVX-512 VNNI's vpdpbusd (u8 × s8, 4 products summed per lane), so
+// the int8 path multiplies the stored bytes with no unpacking (q4_0: one AND / shift).
+//
+// The int8 path (gemm_x8): activations are quantised per row and 32-k block like GGML's
+// Q8_0 (xq = round(x / dx), dx = max|x| / 127, sx = Σ xq), and
+//   y[r, c] = Σ_b fma(float(Σ_k xq·u − off·sx), dw[c, b]·dx[r, b], ·)   in block order
+// where u are the stored unsigned bytes and off = 128 (q8_0) or 8 (q4_0). Integer sums are
+// exact, so every implementation of it gives bit-identical results.
 #pragma once
 
 #include <cstddef>
@@ -36,6 +45,14 @@ struct SimdKernels {
   void (*decode_bf16)(const uint16_t* src, size_t K, float* dst);
   void (*decode_q8_0)(const uint8_t* src, size_t K, float* dst);
   void (*decode_q4_0)(const uint8_t* src, size_t K, float* dst);
+  // The int8 path over `npanels` q8_0 (q4 false) or q4_0 panels, panel_bytes apart, for
+  // `rows` quantised activation rows (xq: rows × K int8, K apart; dx, sx: rows × K/32).
+  // Null where the CPU has no fast int8 dot product (then quantised panels are decoded to
+  // f32 instead).
+  void (*gemm_x8)(const int8_t* xq, const float* dx, const int32_t* sx, size_t rows, size_t K, const uint8_t* panels,
+                  size_t panel_bytes, size_t npanels, bool q4, float* y, size_t ldy, size_t cols);
+  // QuantizeActivationsX8 (below), vectorised; identical results for finite inputs.
+  void (*quantize_x8)(const float* x, size_t K, int8_t* xq, float* dx, int32_t* sx);
 
   // Element-wise ops, same contracts as the reference versions in ops.h (to within f32
   // rounding: exp is a polynomial here, sums are not in double).
@@ -47,6 +64,11 @@ struct SimdKernels {
 const SimdKernels& SimdKernelsScalar();
 const SimdKernels& SimdKernelsAvx2();
 const SimdKernels& SimdKernelsAvx512();
+// gemm_x8 with AVX-512 VNNI (simd_avx512_vnni.cc); only call when CpuHasAvx512Vnni().
+void GemmX8Avx512Vnni(const int8_t* xq, const float* dx, const int32_t* sx, size_t rows, size_t K,
+                      const uint8_t* panels, size_t panel_bytes, size_t npanels, bool q4, float* y, size_t ldy,
+                      size_t cols);
+bool CpuHasAvx512Vnni();
 // The kernels for `isa` (must be supported), or for BestIsa().
 const SimdKernels& SimdKernelsFor(Isa isa);
 const SimdKernels& BestSimdKernels();
@@ -58,6 +80,9 @@ void PackPanelsF32(const float* w, size_t ldw, size_t out, size_t in, float* dst
 // the reduction index. out must be a multiple of 16. Panels are padded_in ≥ in rows long,
 // the extra rows zero, so a caller may reduce over whole panels of a padded length.
 void PackPanelsF32Transposed(const float* wt, size_t ldwt, size_t in, size_t out, size_t padded_in, float* dst);
+
+// Quantises one activation row of K (a multiple of 32) for gemm_x8: xq[K], dx/sx[K/32].
+void QuantizeActivationsX8(const float* x, size_t K, int8_t* xq, float* dx, int32_t* sx);
 
 // Bytes of one packed panel for K inputs.
 inline size_t PanelBytesF32(size_t K) { return K * kPanel * 4; }

@@ -1,5 +1,7 @@
 // Portable baseline of the packed GEMM pieces: the reference every vector path is tested
 // against, and what runs on CPUs without AVX2.
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "kernels/ops.h"
@@ -35,9 +37,13 @@ void DecodeQ8_0(const uint8_t* src, size_t K, float* dst) {
   for (size_t kb = 0; kb < K; kb += 32) {
     float scale[kPanel];
     std::memcpy(scale, src, sizeof scale);
-    const int8_t* q = reinterpret_cast<const int8_t*>(src + sizeof scale);
-    for (size_t j = 0; j < 32; ++j) {
-      for (size_t c = 0; c < kPanel; ++c) dst[(kb + j) * kPanel + c] = scale[c] * q[j * kPanel + c];
+    const uint8_t* q = src + sizeof scale;
+    for (size_t g = 0; g < 8; ++g) {
+      for (size_t c = 0; c < kPanel; ++c) {
+        for (size_t i = 0; i < 4; ++i) {
+          dst[(kb + 4 * g + i) * kPanel + c] = scale[c] * static_cast<float>(q[(g * kPanel + c) * 4 + i] - 128);
+        }
+      }
     }
     src += sizeof scale + 32 * kPanel;
   }
@@ -48,14 +54,52 @@ void DecodeQ4_0(const uint8_t* src, size_t K, float* dst) {
     float scale[kPanel];
     std::memcpy(scale, src, sizeof scale);
     const uint8_t* q = src + sizeof scale;
-    for (size_t j = 0; j < 16; ++j) {
+    for (size_t g = 0; g < 4; ++g) {
       for (size_t c = 0; c < kPanel; ++c) {
-        const uint8_t b = q[j * kPanel + c];
-        dst[(kb + j) * kPanel + c] = scale[c] * static_cast<float>((b & 0xf) - 8);
-        dst[(kb + j + 16) * kPanel + c] = scale[c] * static_cast<float>((b >> 4) - 8);
+        for (size_t i = 0; i < 4; ++i) {
+          const uint8_t b = q[(g * kPanel + c) * 4 + i];
+          dst[(kb + 4 * g + i) * kPanel + c] = scale[c] * static_cast<float>((b & 0xf) - 8);
+          dst[(kb + 16 + 4 * g + i) * kPanel + c] = scale[c] * static_cast<float>((b >> 4) - 8);
+        }
       }
     }
     src += sizeof scale + 16 * kPanel;
+  }
+}
+
+// The int8 path, written out plainly: the definition the VNNI kernel must match bit for bit.
+void GemmX8(const int8_t* xq, const float* dx, const int32_t* sx, size_t rows, size_t K, const uint8_t* panels,
+            size_t panel_bytes, size_t npanels, bool q4, float* y, size_t ldy, size_t cols) {
+  const size_t nb = K / 32, block_bytes = 64 + (q4 ? 16 : 32) * kPanel;
+  const int32_t off = q4 ? 8 : 128;
+  for (size_t p = 0; p < npanels; ++p) {
+    const size_t c0 = p * kPanel, nc = cols - c0 < kPanel ? cols - c0 : kPanel;
+    for (size_t r = 0; r < rows; ++r) {
+      const int8_t* xr = xq + r * K;
+      for (size_t c = 0; c < nc; ++c) {
+        float acc = 0.0f;
+        for (size_t b = 0; b < nb; ++b) {
+          const uint8_t* blk = panels + p * panel_bytes + b * block_bytes;
+          float dw;
+          std::memcpy(&dw, blk + c * 4, 4);
+          const uint8_t* q = blk + 64;
+          int32_t sum = 0;
+          for (size_t k = 0; k < 32; ++k) {
+            uint32_t u;
+            if (q4) {
+              const uint8_t byte = q[((k % 16) / 4 * kPanel + c) * 4 + k % 4];
+              u = k < 16 ? byte & 0xf : byte >> 4;
+            } else {
+              u = q[((k / 4) * kPanel + c) * 4 + k % 4];
+            }
+            sum += static_cast<int32_t>(u) * xr[b * 32 + k];
+          }
+          const float scale = dw * dx[r * nb + b];
+          acc = std::fma(static_cast<float>(sum - off * sx[r * nb + b]), scale, acc);
+        }
+        y[r * ldy + c0 + c] = acc;
+      }
+    }
   }
 }
 
@@ -85,8 +129,26 @@ void PackPanelsF32Transposed(const float* wt, size_t ldwt, size_t in, size_t out
   }
 }
 
+void QuantizeActivationsX8(const float* x, size_t K, int8_t* xq, float* dx, int32_t* sx) {
+  for (size_t b = 0; b < K / 32; ++b) {
+    const float* xb = x + b * 32;
+    float amax = 0.0f;
+    for (size_t k = 0; k < 32; ++k) amax = std::max(amax, std::fabs(xb[k]));
+    const float d = amax / 127.0f, id = d > 0.0f ? 1.0f / d : 0.0f;
+    int32_t sum = 0;
+    for (size_t k = 0; k < 32; ++k) {
+      float q = std::nearbyint(xb[k] * id);
+      q = q != q ? 0.0f : std::clamp(q, -127.0f, 127.0f);  // NaN/inf inputs must not reach the cast
+      xq[b * 32 + k] = static_cast<int8_t>(q);
+      sum += xq[b * 32 + k];
+    }
+    dx[b] = d;
+    sx[b] = sum;
+  }
+}
+
 const SimdKernels& SimdKernelsScalar() {
-  static const SimdKernels k{Isa::kScalar, GemmF32, DecodeBf16, DecodeQ8_0, DecodeQ4_0, GeluTanhGate, Softmax, GemmaRmsNorm};
+  static const SimdKernels k{Isa::kScalar, GemmF32, DecodeBf16, DecodeQ8_0, DecodeQ4_0, GemmX8, QuantizeActivationsX8, GeluTanhGate, Softmax, GemmaRmsNorm};
   return k;
 }
 
