@@ -127,7 +127,7 @@ void Measure(const BenchArgs& a, ordered_json& r) {
   };
 
   const auto load_start = Clock::now();
-  const auto model = Embedder::Load(a.model, {.threads = a.threads, .weights = a.worker});
+  const auto model = Embedder::Load(a.model, {.threads = a.threads, .weights = a.worker, .activations = a.activations});
   const double load_ms = Ms(Clock::now() - load_start);
   const int vocab = model->model().config.vocab_size;
   const int max_tokens = model->max_seq_length();
@@ -220,6 +220,7 @@ void Measure(const BenchArgs& a, ordered_json& r) {
 int RunWorker(const BenchArgs& a) {
   ordered_json r;
   r["weights"] = a.worker;
+  r["activations"] = a.activations;
   try {
     Measure(a, r);
   } catch (const std::bad_alloc&) {
@@ -244,7 +245,8 @@ std::string DescribeStatus(int status) {
 
 ordered_json RunChild(const BenchArgs& a, const std::string& model_dir, const std::string& type) {
   std::vector<std::string> args = {"gembed", "bench", "--worker", type, "--model", model_dir,
-                                   "--threads", std::to_string(a.threads), "--only", a.only};
+                                   "--threads", std::to_string(a.threads), "--only", a.only,
+                                   "--activations", a.activations};
   if (a.runs > 0) args.insert(args.end(), {"--runs", std::to_string(a.runs)});
   if (a.quick) args.push_back("--quick");
   std::vector<char*> argv;

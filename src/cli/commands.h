@@ -20,6 +20,7 @@ struct EmbedArgs {
   int dim = 0;
   int threads = 0;
   std::string weights = "auto";
+  std::string activations = "auto";  // auto | f32 | low (EmbedderOptions::activations)
   int batch = 32;
   bool strict = false;
   std::string input;        // --input FILE|-
@@ -66,6 +67,7 @@ int RunInitRandom(const InitRandomArgs& args);
 struct BenchArgs {
   std::string model;                   // --model, else $GEMBED_MODEL, else the cached full-size random model
   std::string weights = "auto";        // comma-separated weight types
+  std::string activations = "auto";    // auto | f32 | low, for every type
   int threads = 0;
   int runs = 0;                        // 0 = the default (3; 1 with --quick)
   bool json = false;

@@ -36,7 +36,7 @@ int RunEmbed(const EmbedArgs& args) {
   if (!args.input.empty() && !args.texts.empty()) throw Error("give TEXT arguments or --input, not both");
   const OutputFormat format = ParseOutputFormat(args.format);
 
-  auto model = Embedder::Load(ResolveModelPath(args.model), {.threads = args.threads, .weights = args.weights});
+  auto model = Embedder::Load(ResolveModelPath(args.model), {.threads = args.threads, .weights = args.weights, .activations = args.activations});
   EmbedOptions options;
   if (!args.prompt.empty()) options.prompt_name = args.prompt;
   if (args.has_prompt_text) options.prompt = args.prompt_text;

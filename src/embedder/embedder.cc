@@ -24,7 +24,7 @@ Embedder::~Embedder() = default;
 
 std::unique_ptr<Embedder> Embedder::Load(const std::string& dir, const EmbedderOptions& options) {
   if (options.threads < 0) throw Error("threads must be ≥ 0 (0 = all cores)");
-  return std::unique_ptr<Embedder>(new Embedder(ModelFolder::Load(dir, options.weights), options.threads));
+  return std::unique_ptr<Embedder>(new Embedder(ModelFolder::Load(dir, options.weights, true, options.activations), options.threads));
 }
 
 int Embedder::num_threads() const { return pool_->num_threads(); }

@@ -43,6 +43,12 @@ struct EmbedderOptions {
   // quantised GGUF tensors stay quantised), "f32", "bf16", "q8_0", "q4_0" or "mixed" (the
   // paper's scheme: int4 embeddings/FFN/projections, int8 attention). Quantises at load.
   std::string weights = "auto";
+  // Precision the weights multiply activations in: "auto" (int8 for q8_0/q4_0 weights where
+  // the CPU has int8 dot products, as llama.cpp does; f32 otherwise, so f32/bf16 weights give
+  // the reference's results), "f32" (always: closest to the f32 model, slower with quantised
+  // weights), "low" (auto, plus bf16 activations for bf16 weights where the CPU has
+  // AVX512-BF16: faster, about 1e-4 off).
+  std::string activations = "auto";
 };
 
 struct EmbedInput {

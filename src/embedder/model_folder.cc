@@ -108,7 +108,7 @@ static void PackDense(DenseLayer& d, const WeightPlan& plan) {
     t = WeightType::kF32;
   }
   if ((t == WeightType::kQ8_0 || t == WeightType::kQ4_0) && d.in_features % 32 != 0) t = WeightType::kF32;
-  d.Pack(t);
+  d.Pack(t, plan.activations);
 }
 
 // A single GGUF file (llama.cpp / Ollama): hyper-parameters, weights, tokenizer, prompts and
@@ -158,8 +158,9 @@ std::unique_ptr<Tokenizer> LoadModelTokenizer(const std::string& path) {
   return tok;
 }
 
-ModelFolder ModelFolder::Load(const std::string& dir, const std::string& weights, bool with_weights) {
-  const WeightPlan plan = WeightPlan::Parse(weights);  // a bad name fails before any loading
+ModelFolder ModelFolder::Load(const std::string& dir, const std::string& weights, bool with_weights,
+                              const std::string& activations) {
+  const WeightPlan plan = WeightPlan::Parse(weights, activations);  // a bad name fails before any loading
   if (IsGgufFile(dir)) return LoadGguf(dir, plan, with_weights);
   ModelFolder m;
   m.path = dir;

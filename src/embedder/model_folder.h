@@ -39,7 +39,10 @@ struct ModelFolder {
   // weight plan (model/encoder.h: auto, f32, bf16, q8_0, q4_0, mixed). Without
   // `with_weights` everything but the encoder is read and the Dense layers keep their f32
   // `weight` unpacked (what a converter needs).
-  static ModelFolder Load(const std::string& dir, const std::string& weights = "auto", bool with_weights = true);
+  // `activations` (auto | f32 | low) is the precision the weights multiply activations in
+  // (kernels/packed_matrix.h).
+  static ModelFolder Load(const std::string& dir, const std::string& weights = "auto", bool with_weights = true,
+                          const std::string& activations = "auto");
   int output_dim() const;  // the last Dense layer's out_features (or hidden size)
 };
 

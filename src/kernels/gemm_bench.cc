@@ -1,5 +1,5 @@
 // gemm_bench: GFLOP/s of the packed GEMM on EmbeddingGemma's layer shapes, per ISA, weight
-// type and thread count.  Usage: gemm_bench [rows] [threads]
+// type, activation precision (auto / f32 / low, packed_matrix.h) and thread count.  Usage: gemm_bench [rows] [threads]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -30,12 +30,19 @@ int main(int argc, char** argv) {
   std::uniform_real_distribution<float> dist(-1, 1);
   for (Isa isa : {Isa::kAvx512, Isa::kAvx2, Isa::kScalar}) {
     if (!IsaSupported(isa) || (isa == Isa::kScalar && rows > 64)) continue;
-    for (WeightType type : {WeightType::kF32, WeightType::kBF16, WeightType::kQ8_0, WeightType::kQ4_0}) {
+    struct Variant { WeightType type; ActivationPrecision act; };
+    const Variant variants[] = {{WeightType::kF32, ActivationPrecision::kAuto},  {WeightType::kBF16, ActivationPrecision::kAuto},
+                                {WeightType::kBF16, ActivationPrecision::kLow},  {WeightType::kQ8_0, ActivationPrecision::kF32},
+                                {WeightType::kQ8_0, ActivationPrecision::kAuto}, {WeightType::kQ4_0, ActivationPrecision::kF32},
+                                {WeightType::kQ4_0, ActivationPrecision::kAuto}};
+    for (const Variant& v : variants) {
+      const WeightType type = v.type;
       for (const Shape& s : shapes) {
         std::vector<float> x(rows * s.in), w(s.out * s.in), y(rows * s.out);
         for (float& v : x) v = dist(rng);
         for (float& v : w) v = dist(rng);
-        const PackedMatrix m = PackedMatrix::FromF32(w.data(), s.out, s.in, type);
+        PackedMatrix m = PackedMatrix::FromF32(w.data(), s.out, s.in, type);
+        m.set_activations(v.act);
         m.MatMul(x.data(), rows, y.data(), &pool, &SimdKernelsFor(isa));
         int reps = 0;
         const auto t0 = std::chrono::steady_clock::now();
@@ -46,8 +53,8 @@ int main(int argc, char** argv) {
           secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         } while (secs < 0.3);
         const double flops = 2.0 * rows * s.in * s.out * reps;
-        std::printf("%-7s %-5s %-8s rows %5zu threads %d: %7.1f GFLOP/s  %8.3f ms\n", IsaName(isa), WeightTypeName(type),
-                    s.name, rows, threads, flops / secs / 1e9, secs / reps * 1e3);
+        std::printf("%-7s %-5s x %-4s %-8s rows %5zu threads %d: %7.1f GFLOP/s  %8.3f ms\n", IsaName(isa),
+                    WeightTypeName(type), ActivationPrecisionName(v.act), s.name, rows, threads, flops / secs / 1e9, secs / reps * 1e3);
       }
     }
   }

@@ -24,6 +24,25 @@ const char* WeightTypeName(WeightType t) {
   return "?";
 }
 
+const char* ActivationPrecisionName(ActivationPrecision a) {
+  switch (a) {
+    case ActivationPrecision::kAuto: return "auto";
+    case ActivationPrecision::kF32: return "f32";
+    case ActivationPrecision::kLow: return "low";
+  }
+  return "?";
+}
+
+bool ParseActivationPrecision(const std::string& name, ActivationPrecision* a) {
+  for (ActivationPrecision c : {ActivationPrecision::kAuto, ActivationPrecision::kF32, ActivationPrecision::kLow}) {
+    if (name == ActivationPrecisionName(c)) {
+      *a = c;
+      return true;
+    }
+  }
+  return false;
+}
+
 bool ParseWeightType(const std::string& name, WeightType* t) {
   for (WeightType c : {WeightType::kF32, WeightType::kBF16, WeightType::kQ8_0, WeightType::kQ4_0}) {
     if (name == WeightTypeName(c)) {
@@ -63,6 +82,13 @@ void PackedMatrix::Allocate(WeightType type, size_t out, size_t in) {
   std::memset(data_.get(), 0, total);  // columns past `out` stay zero
 }
 
+// Row r of W rounded to bf16 into its panel column: pair j of k at P[j·32 + 0/1].
+static void RoundRowToBf16Strided(const float* w, size_t in, uint16_t* P) {
+  std::vector<uint16_t> row(in + 1);
+  RoundRowToBf16(w, in, row.data());
+  for (size_t k = 0; k < in; ++k) P[(k / 2) * 2 * kPanel + k % 2] = row[k];
+}
+
 PackedMatrix PackedMatrix::FromF32(const float* w, size_t out, size_t in, WeightType type) {
   if (type == WeightType::kQ8_0 || type == WeightType::kQ4_0) {
     PackedMatrix m;
@@ -86,15 +112,7 @@ PackedMatrix PackedMatrix::FromF32(const float* w, size_t out, size_t in, Weight
       for (size_t k = 0; k < in; ++k) P[k * kPanel + c] = w[r * in + k];
     } else {
       uint16_t* P = reinterpret_cast<uint16_t*>(m.panel(p));
-      for (size_t k = 0; k < in; ++k) {
-        uint32_t bits;
-        std::memcpy(&bits, &w[r * in + k], 4);
-        if ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x7fffffu)) {
-          P[k * kPanel + c] = static_cast<uint16_t>((bits >> 16) | 0x40);  // keep NaN a NaN
-        } else {
-          P[k * kPanel + c] = static_cast<uint16_t>((bits + 0x7fff + ((bits >> 16) & 1)) >> 16);
-        }
-      }
+      RoundRowToBf16Strided(w + r * in, in, P + c * 2);
     }
   }
   return m;
@@ -104,8 +122,8 @@ PackedMatrix PackedMatrix::FromBf16(const uint16_t* w, size_t out, size_t in) {
   PackedMatrix m;
   m.Allocate(WeightType::kBF16, out, in);
   for (size_t r = 0; r < out; ++r) {
-    uint16_t* P = reinterpret_cast<uint16_t*>(m.panel(r / kPanel));
-    for (size_t k = 0; k < in; ++k) P[k * kPanel + r % kPanel] = w[r * in + k];
+    uint16_t* P = reinterpret_cast<uint16_t*>(m.panel(r / kPanel)) + (r % kPanel) * 2;
+    for (size_t k = 0; k < in; ++k) P[(k / 2) * 2 * kPanel + k % 2] = w[r * in + k];
   }
   return m;
 }
@@ -213,6 +231,38 @@ void PackedMatrix::MatMulX8(const float* x, size_t rows, float* y, ThreadPool* p
   });
 }
 
+void PackedMatrix::MatMulBf16(const float* x, size_t rows, float* y, ThreadPool* pool, const SimdKernels& k) const {
+  constexpr size_t kRowBlock = 96;
+  const size_t k2 = (in_ + 1) / 2 * 2;
+  uint16_t* xb = reinterpret_cast<uint16_t*>(KernelScratch((rows * k2 + 1) / 2, 1));
+  auto parallel = [&](size_t n, const std::function<void(size_t, size_t)>& fn) {
+    if (pool) {
+      pool->ParallelFor(n, fn);
+    } else {
+      fn(0, n);
+    }
+  };
+  parallel(rows, [&](size_t b, size_t e) {
+    for (size_t r = b; r < e; ++r) RoundRowToBf16(x + r * in_, in_, xb + r * k2);
+  });
+  const size_t threads = pool ? static_cast<size_t>(pool->num_threads()) : 1;
+  const size_t row_blocks = (rows + kRowBlock - 1) / kRowBlock;
+  const size_t pairs = (npanels_ + 1) / 2;
+  const size_t want_groups = std::min(pairs, std::max<size_t>(1, (4 * threads + row_blocks - 1) / row_blocks));
+  const size_t pairs_per_group = (pairs + want_groups - 1) / want_groups;
+  const size_t groups = (pairs + pairs_per_group - 1) / pairs_per_group;
+  parallel(row_blocks * groups, [&](size_t b, size_t e) {
+    for (size_t item = b; item < e; ++item) {
+      const size_t rb = item / groups, g = item % groups;
+      const size_t r0 = rb * kRowBlock, nr = std::min(kRowBlock, rows - r0);
+      const size_t p0 = 2 * g * pairs_per_group, p1 = std::min(npanels_, 2 * std::min(pairs, (g + 1) * pairs_per_group));
+      const size_t c0 = p0 * kPanel, cols = std::min(out_, p1 * kPanel) - c0;
+      k.gemm_bf16(xb + r0 * k2, k2, nr, reinterpret_cast<const uint16_t*>(panel(p0)), panel_bytes_ / 2, p1 - p0, in_,
+                  y + r0 * out_ + c0, out_, cols);
+    }
+  });
+}
+
 float* KernelScratch(size_t floats, int slot) {
   struct Buffer {
     float* p = nullptr;
@@ -230,19 +280,16 @@ float* KernelScratch(size_t floats, int slot) {
   return b.p;
 }
 
-bool Int8ActivationsEnabled() {
-  static const bool enabled = [] {
-    const char* v = std::getenv("GEMBED_INT8_DOT");
-    return !(v && std::strcmp(v, "0") == 0);
-  }();
-  return enabled;
-}
-
 void PackedMatrix::MatMul(const float* x, size_t rows, float* y, ThreadPool* pool, const SimdKernels* kernels) const {
   if (rows == 0) return;
   const SimdKernels& k = kernels ? *kernels : BestSimdKernels();
-  if ((type_ == WeightType::kQ8_0 || type_ == WeightType::kQ4_0) && k.gemm_x8 && Int8ActivationsEnabled()) {
+  if ((type_ == WeightType::kQ8_0 || type_ == WeightType::kQ4_0) && k.gemm_x8 &&
+      activations_ != ActivationPrecision::kF32) {
     MatMulX8(x, rows, y, pool, k);
+    return;
+  }
+  if (type_ == WeightType::kBF16 && k.gemm_bf16 && activations_ == ActivationPrecision::kLow) {
+    MatMulBf16(x, rows, y, pool, k);
     return;
   }
   // Work items: blocks of rows × groups of panel pairs. A row block (≤ 96 rows × in) stays

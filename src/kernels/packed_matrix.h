@@ -18,6 +18,17 @@ struct SimdKernels;
 
 enum class WeightType { kF32, kBF16, kQ8_0, kQ4_0 };
 
+// The precision activations are multiplied in (the weights stay what they are).
+enum class ActivationPrecision {
+  kAuto,  // int8 for Q8_0/Q4_0 where the CPU has int8 dot products (AVX-512 VNNI), as
+          // llama.cpp does; f32 for f32 and bf16 weights (exactly the reference's products)
+  kF32,   // always f32: dequantised weights × f32 activations (closest to the f32 model)
+  kLow,   // kAuto, and bf16 × bf16 for bf16 weights where the CPU has AVX512-BF16
+};
+const char* ActivationPrecisionName(ActivationPrecision a);
+// "auto", "f32", "low"; false for anything else.
+bool ParseActivationPrecision(const std::string& name, ActivationPrecision* a);
+
 const char* WeightTypeName(WeightType t);
 // "f32", "bf16", "q8_0", "q4_0"; false for anything else.
 bool ParseWeightType(const std::string& name, WeightType* t);
@@ -46,11 +57,14 @@ class PackedMatrix {
   // Row `r` of W as f32 (what the kernels multiply with), for tests and conversion.
   void RowToF32(size_t r, float* dst) const;
 
+  ActivationPrecision activations() const { return activations_; }
+  void set_activations(ActivationPrecision a) { activations_ = a; }
+
   // y[rows, out] = x[rows, in] · Wᵀ, on `pool` (may be null), with the best kernels for this
-  // CPU unless `kernels` is given. Q8_0/Q4_0 weights multiply int8-quantised activations
-  // with integer dot products where the kernels have them (AVX-512 VNNI; the scalar
-  // baseline too, as their reference), else decode to f32; GEMBED_INT8_DOT=0 forces f32
-  // activations (a little closer to the f32 model, slower).
+  // CPU unless `kernels` is given. Per activations(): Q8_0/Q4_0 weights multiply
+  // int8-quantised activations with integer dot products where the kernels have them
+  // (AVX-512 VNNI; the scalar baseline too, as their definition), bf16 weights bf16-rounded
+  // activations under kLow (AVX512-BF16); everything else decodes weights to f32.
   void MatMul(const float* x, size_t rows, float* y, ThreadPool* pool, const SimdKernels* kernels = nullptr) const;
 
  private:
@@ -58,17 +72,16 @@ class PackedMatrix {
     void operator()(uint8_t* p) const;
   };
   void Allocate(WeightType type, size_t out, size_t in);
-  // Q8_0/Q4_0 with int8 activations (SimdKernels::gemm_x8).
+  // Q8_0/Q4_0 with int8 activations (SimdKernels::gemm_x8), bf16 with bf16 activations.
   void MatMulX8(const float* x, size_t rows, float* y, ThreadPool* pool, const SimdKernels& k) const;
+  void MatMulBf16(const float* x, size_t rows, float* y, ThreadPool* pool, const SimdKernels& k) const;
   uint8_t* panel(size_t p) const { return data_.get() + p * panel_bytes_; }
 
   std::unique_ptr<uint8_t, FreeDeleter> data_;
   WeightType type_ = WeightType::kF32;
+  ActivationPrecision activations_ = ActivationPrecision::kAuto;
   size_t out_ = 0, in_ = 0, npanels_ = 0, panel_bytes_ = 0;
 };
-
-// False when GEMBED_INT8_DOT=0 (read once).
-bool Int8ActivationsEnabled();
 
 // Aligned f32 scratch for kernels (64-byte aligned, grows, never shrinks), one per thread
 // and slot. Slots: 0 = short-lived inside one work item, 1 = a whole MatMul call's decoded

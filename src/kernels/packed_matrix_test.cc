@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <vector>
@@ -77,8 +78,7 @@ TEST(PackedMatrix, EveryIsaAndTypeMatchesTheReferenceMatMul) {
       for (Isa isa : SupportedIsas()) {
         std::vector<float> got(s.rows * s.out, -1.0f);
         m.MatMul(x.data(), s.rows, got.data(), &pool, &SimdKernelsFor(isa));
-        const bool x8 = (type == WeightType::kQ8_0 || type == WeightType::kQ4_0) && SimdKernelsFor(isa).gemm_x8 &&
-                        Int8ActivationsEnabled();
+        const bool x8 = (type == WeightType::kQ8_0 || type == WeightType::kQ4_0) && SimdKernelsFor(isa).gemm_x8;
         const std::vector<float> tol = x8 ? Int8ActivationErrorBound(x, wu, s.rows, s.in, s.out)
                                           : std::vector<float>(got.size(), 2e-6f * std::sqrt(static_cast<float>(s.in)) * 4);
         for (size_t i = 0; i < got.size(); ++i) {
@@ -165,6 +165,60 @@ TEST(PackedMatrix, Int8PathIsBitIdenticalAcrossIsas) {
   }
   if (CpuHasAvx512Vnni()) {
     EXPECT_NE(SimdKernelsFor(Isa::kAvx512).gemm_x8, nullptr);
+  }
+}
+
+TEST(PackedMatrix, F32ActivationsTurnTheInt8PathOff) {
+  const std::vector<float> x = Random(5 * 64, 1), w = Random(20 * 64, 2);
+  PackedMatrix m = PackedMatrix::FromF32(w.data(), 20, 64, WeightType::kQ8_0);
+  const std::vector<float> wu = Unpacked(m);
+  std::vector<float> want(5 * 20), got(5 * 20);
+  MatMulWT(x.data(), 5, 64, wu.data(), 20, want.data(), nullptr);
+  m.set_activations(ActivationPrecision::kF32);
+  m.MatMul(x.data(), 5, got.data(), nullptr, &SimdKernelsScalar());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5f);
+  m.set_activations(ActivationPrecision::kAuto);
+  m.MatMul(x.data(), 5, got.data(), nullptr, &SimdKernelsScalar());
+  size_t differ = 0;
+  for (size_t i = 0; i < got.size(); ++i) differ += got[i] != want[i];
+  EXPECT_GT(differ, 0u) << "the scalar kernels' int8 path should round the activations";
+}
+
+// Under kLow, bf16 weights multiply bf16-rounded activations: every ISA with a bf16 path
+// agrees with the scalar definition to f32 rounding, and with the rounded inputs' product.
+TEST(PackedMatrix, Bf16ActivationsMatchTheScalarDefinition) {
+  ThreadPool pool(2);
+  for (const Shape& s : kShapes) {
+    for (size_t in : {s.in, s.in + 1}) {  // odd K: the pad of the last pair
+      const std::vector<float> x = Random(s.rows * in, 13 + s.rows), w = Random(s.out * in, 15 + s.out);
+      PackedMatrix m = PackedMatrix::FromF32(w.data(), s.out, in, WeightType::kBF16);
+      m.set_activations(ActivationPrecision::kLow);
+      std::vector<float> xr(x.size());
+      std::vector<uint16_t> bits(in + 1);
+      for (size_t r = 0; r < s.rows; ++r) {
+        RoundRowToBf16(&x[r * in], in, bits.data());
+        for (size_t k = 0; k < in; ++k) {
+          const uint32_t b = static_cast<uint32_t>(bits[k]) << 16;
+          std::memcpy(&xr[r * in + k], &b, 4);
+        }
+      }
+      const std::vector<float> wu = Unpacked(m);
+      std::vector<float> want(s.rows * s.out);
+      MatMulWT(xr.data(), s.rows, in, wu.data(), s.out, want.data(), nullptr);
+      for (Isa isa : SupportedIsas()) {
+        if (!SimdKernelsFor(isa).gemm_bf16) continue;
+        std::vector<float> got(s.rows * s.out, -1.0f);
+        m.MatMul(x.data(), s.rows, got.data(), &pool, &SimdKernelsFor(isa));
+        for (size_t i = 0; i < got.size(); ++i) {
+          ASSERT_NEAR(got[i], want[i], 4e-6f * std::sqrt(static_cast<float>(in)))
+              << IsaName(isa) << " rows " << s.rows << " in " << in << " at " << i;
+        }
+      }
+    }
+  }
+  ASSERT_NE(SimdKernelsScalar().gemm_bf16, nullptr);
+  if (CpuHasAvx512Bf16()) {
+    EXPECT_NE(SimdKernelsFor(Isa::kAvx512).gemm_bf16, nullptr);
   }
 }
 

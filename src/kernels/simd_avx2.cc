@@ -62,10 +62,15 @@ void GemmF32(const float* x, size_t ldx, size_t rows, const float* panels, size_
   }
 }
 
+// bf16 panels hold a pair of k per 32-bit lane: the low half is k = 2j, the high half 2j + 1.
 void DecodeBf16(const uint16_t* src, size_t K, float* dst) {
-  for (size_t i = 0; i < K * kPanel; i += 8) {
-    const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i));
-    _mm256_store_ps(dst + i, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16)));
+  const __m256i high = _mm256_set1_epi32(static_cast<int>(0xffff0000u));
+  for (size_t j = 0; 2 * j < K; ++j) {
+    for (int h = 0; h < 2; ++h) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + j * 32 + h * 16));
+      _mm256_store_ps(dst + 2 * j * kPanel + h * 8, _mm256_castsi256_ps(_mm256_slli_epi32(v, 16)));
+      if (2 * j + 1 < K) _mm256_store_ps(dst + (2 * j + 1) * kPanel + h * 8, _mm256_castsi256_ps(_mm256_and_si256(v, high)));
+    }
   }
 }
 
@@ -178,7 +183,7 @@ void RmsNorm(const float* x, const float* w, size_t dim, float eps, float* y) {
 }  // namespace
 
 const SimdKernels& SimdKernelsAvx2() {
-  static const SimdKernels k{Isa::kAvx2, GemmF32, DecodeBf16, DecodeQ8_0, DecodeQ4_0, nullptr, QuantizeActivationsX8, VecGeluTanhGate, VecSoftmax, RmsNorm};
+  static const SimdKernels k{Isa::kAvx2, GemmF32, DecodeBf16, DecodeQ8_0, DecodeQ4_0, nullptr, nullptr, QuantizeActivationsX8, VecGeluTanhGate, VecSoftmax, RmsNorm};
   return k;
 }
 

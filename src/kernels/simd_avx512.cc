@@ -83,11 +83,13 @@ void GemmF32(const float* x, size_t ldx, size_t rows, const float* panels, size_
   }
 }
 
+// bf16 panels hold a pair of k per 32-bit lane: the low half is k = 2j, the high half 2j + 1.
 void DecodeBf16(const uint16_t* src, size_t K, float* dst) {
-  for (size_t k = 0; k < K; ++k) {
-    const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + k * kPanel));
-    const __m512i w = _mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16);
-    _mm512_store_ps(dst + k * kPanel, _mm512_castsi512_ps(w));
+  const __m512i high = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
+  for (size_t j = 0; 2 * j < K; ++j) {
+    const __m512i v = _mm512_loadu_si512(src + j * 32);
+    _mm512_store_ps(dst + 2 * j * kPanel, _mm512_castsi512_ps(_mm512_slli_epi32(v, 16)));
+    if (2 * j + 1 < K) _mm512_store_ps(dst + (2 * j + 1) * kPanel, _mm512_castsi512_ps(_mm512_and_si512(v, high)));
   }
 }
 
@@ -227,7 +229,8 @@ void RmsNorm(const float* x, const float* w, size_t dim, float eps, float* y) {
 
 const SimdKernels& SimdKernelsAvx512() {
   static const SimdKernels k{Isa::kAvx512,      GemmF32,         DecodeBf16, DecodeQ8_0, DecodeQ4_0,
-                             CpuHasAvx512Vnni() ? GemmX8Avx512Vnni : nullptr, QuantizeX8, VecGeluTanhGate, VecSoftmax, RmsNorm};
+                             CpuHasAvx512Vnni() ? GemmX8Avx512Vnni : nullptr,
+                             CpuHasAvx512Bf16() ? GemmBf16Avx512 : nullptr,   QuantizeX8, VecGeluTanhGate, VecSoftmax, RmsNorm};
   return k;
 }
 

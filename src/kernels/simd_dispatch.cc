@@ -22,6 +22,15 @@ bool CpuHasAvx512Vnni() {
 #endif
 }
 
+bool CpuHasAvx512Bf16() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  return IsaSupported(Isa::kAvx512) && __builtin_cpu_supports("avx512bf16");
+#else
+  return false;
+#endif
+}
+
 const SimdKernels& BestSimdKernels() {
   static const SimdKernels& k = SimdKernelsFor(BestIsa());
   return k;

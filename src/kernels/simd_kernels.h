@@ -10,7 +10,8 @@
 //
 // Packed panel layouts (K = in):
 //   f32   [K][16] floats
-//   bf16  [K][16] bf16 bits (u16)
+//   bf16  [K/2 j][16 c][2 i] bf16 bits (u16) of k = 2j + i (K rounded up to even, the pad 0):
+//         a pair of k per 32-bit lane, the operand of AVX512-BF16's vdpbf16ps
 //   q8_0  per 32 k: 16 f32 scales, then [8 g][16 c][4 i] bytes: q + 128 of k0+4g+i, column c
 //   q4_0  per 32 k: 16 f32 scales, then [4 g][16 c][4 i] bytes: q + 8 of k0+4g+i (low
 //         nibble) and of k0+16+4g+i (high nibble), column c
@@ -51,6 +52,11 @@ struct SimdKernels {
   // f32 instead).
   void (*gemm_x8)(const int8_t* xq, const float* dx, const int32_t* sx, size_t rows, size_t K, const uint8_t* panels,
                   size_t panel_bytes, size_t npanels, bool q4, float* y, size_t ldy, size_t cols);
+  // The bf16 path: y[r, c] = Σ_j (x[r,2j]·w[c,2j] + x[r,2j+1]·w[c,2j+1]) with x rounded to
+  // bf16 (xb: rows × K2 u16, K2 = K rounded up to even, ldxb apart), over `npanels` bf16
+  // panels. Null where the CPU has no bf16 dot product (AVX512-BF16).
+  void (*gemm_bf16)(const uint16_t* xb, size_t ldxb, size_t rows, const uint16_t* panels, size_t panel_stride,
+                    size_t npanels, size_t K, float* y, size_t ldy, size_t cols);
   // QuantizeActivationsX8 (below), vectorised; identical results for finite inputs.
   void (*quantize_x8)(const float* x, size_t K, int8_t* xq, float* dx, int32_t* sx);
 
@@ -69,6 +75,13 @@ void GemmX8Avx512Vnni(const int8_t* xq, const float* dx, const int32_t* sx, size
                       const uint8_t* panels, size_t panel_bytes, size_t npanels, bool q4, float* y, size_t ldy,
                       size_t cols);
 bool CpuHasAvx512Vnni();
+// gemm_bf16 with AVX512-BF16 (simd_avx512_bf16.cc); only call when CpuHasAvx512Bf16().
+void GemmBf16Avx512(const uint16_t* xb, size_t ldxb, size_t rows, const uint16_t* panels, size_t panel_stride,
+                    size_t npanels, size_t K, float* y, size_t ldy, size_t cols);
+bool CpuHasAvx512Bf16();
+// One activation row rounded to bf16 (nearest even; NaN stays NaN), K2 = K rounded up to
+// even values written (the pad 0).
+void RoundRowToBf16(const float* x, size_t K, uint16_t* dst);
 // The kernels for `isa` (must be supported), or for BestIsa().
 const SimdKernels& SimdKernelsFor(Isa isa);
 const SimdKernels& BestSimdKernels();
@@ -86,7 +99,7 @@ void QuantizeActivationsX8(const float* x, size_t K, int8_t* xq, float* dx, int3
 
 // Bytes of one packed panel for K inputs.
 inline size_t PanelBytesF32(size_t K) { return K * kPanel * 4; }
-inline size_t PanelBytesBf16(size_t K) { return K * kPanel * 2; }
+inline size_t PanelBytesBf16(size_t K) { return (K + 1) / 2 * 2 * kPanel * 2; }
 inline size_t PanelBytesQ8_0(size_t K) { return K / 32 * (kPanel * 4 + 32 * kPanel); }
 inline size_t PanelBytesQ4_0(size_t K) { return K / 32 * (kPanel * 4 + 16 * kPanel); }
 

@@ -27,9 +27,39 @@ void GemmF32(const float* x, size_t ldx, size_t rows, const float* panels, size_
 }
 
 void DecodeBf16(const uint16_t* src, size_t K, float* dst) {
-  for (size_t i = 0; i < K * kPanel; ++i) {
-    const uint32_t bits = static_cast<uint32_t>(src[i]) << 16;
-    std::memcpy(&dst[i], &bits, 4);
+  for (size_t k = 0; k < K; ++k) {
+    for (size_t c = 0; c < kPanel; ++c) {
+      const uint32_t bits = static_cast<uint32_t>(src[((k / 2) * kPanel + c) * 2 + k % 2]) << 16;
+      std::memcpy(&dst[k * kPanel + c], &bits, 4);
+    }
+  }
+}
+
+inline float Bf16ToF32(uint16_t h) {
+  const uint32_t bits = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+// The bf16 path written out plainly: each pair's two products added in k order.
+void GemmBf16(const uint16_t* xb, size_t ldxb, size_t rows, const uint16_t* panels, size_t panel_stride,
+              size_t npanels, size_t K, float* y, size_t ldy, size_t cols) {
+  const size_t pairs = (K + 1) / 2;
+  for (size_t p = 0; p < npanels; ++p) {
+    const uint16_t* P = panels + p * panel_stride;
+    const size_t c0 = p * kPanel, nc = cols - c0 < kPanel ? cols - c0 : kPanel;
+    for (size_t r = 0; r < rows; ++r) {
+      const uint16_t* xr = xb + r * ldxb;
+      for (size_t c = 0; c < nc; ++c) {
+        float acc = 0.0f;
+        for (size_t j = 0; j < pairs; ++j) {
+          acc += Bf16ToF32(xr[2 * j]) * Bf16ToF32(P[(j * kPanel + c) * 2]);
+          acc += Bf16ToF32(xr[2 * j + 1]) * Bf16ToF32(P[(j * kPanel + c) * 2 + 1]);
+        }
+        y[r * ldy + c0 + c] = acc;
+      }
+    }
   }
 }
 
@@ -129,6 +159,16 @@ void PackPanelsF32Transposed(const float* wt, size_t ldwt, size_t in, size_t out
   }
 }
 
+void RoundRowToBf16(const float* x, size_t K, uint16_t* dst) {
+  for (size_t k = 0; k < K; ++k) {
+    uint32_t bits;
+    std::memcpy(&bits, &x[k], 4);
+    const bool nan = (bits & 0x7f800000u) == 0x7f800000u && (bits & 0x7fffffu);
+    dst[k] = static_cast<uint16_t>(nan ? (bits >> 16) | 0x40 : (bits + 0x7fff + ((bits >> 16) & 1)) >> 16);
+  }
+  if (K % 2) dst[K] = 0;
+}
+
 void QuantizeActivationsX8(const float* x, size_t K, int8_t* xq, float* dx, int32_t* sx) {
   for (size_t b = 0; b < K / 32; ++b) {
     const float* xb = x + b * 32;
@@ -148,7 +188,7 @@ void QuantizeActivationsX8(const float* x, size_t K, int8_t* xq, float* dx, int3
 }
 
 const SimdKernels& SimdKernelsScalar() {
-  static const SimdKernels k{Isa::kScalar, GemmF32, DecodeBf16, DecodeQ8_0, DecodeQ4_0, GemmX8, QuantizeActivationsX8, GeluTanhGate, Softmax, GemmaRmsNorm};
+  static const SimdKernels k{Isa::kScalar, GemmF32, DecodeBf16, DecodeQ8_0, DecodeQ4_0, GemmX8, GemmBf16, QuantizeActivationsX8, GeluTanhGate, Softmax, GemmaRmsNorm};
   return k;
 }
 

@@ -13,9 +13,12 @@
 
 namespace gembed {
 
-WeightPlan WeightPlan::Parse(const std::string& name) {
+WeightPlan WeightPlan::Parse(const std::string& name, const std::string& activations) {
   WeightPlan p;
   p.name = name;
+  if (!ParseActivationPrecision(activations, &p.activations)) {
+    throw Error("unknown activation precision '" + activations + "' (expected auto, f32 or low)");
+  }
   if (name == "auto") return p;
   p.keep_stored = false;
   if (name == "mixed") {
@@ -46,7 +49,7 @@ WeightType NativeType(DType d) {
 // Packs the row-wise concatenation of `parts` (each [rows_i, in]) as one matrix of type
 // `type`, straight from the stored bytes when they already are that type. Releases the
 // mapped pages afterwards: the packed copy is the only one the encoder keeps.
-PackedMatrix PackLinear(const std::vector<const TensorView*>& parts, WeightType type) {
+PackedMatrix PackLinear(const std::vector<const TensorView*>& parts, WeightType type, ActivationPrecision activations) {
   const size_t in = static_cast<size_t>(parts[0]->shape[1]);
   size_t out = 0;
   bool native = true;
@@ -76,6 +79,7 @@ PackedMatrix PackLinear(const std::vector<const TensorView*>& parts, WeightType 
   for (const TensorView* t : parts) {
     if (t->mapped) ReleaseMappedPages(t->data, t->nbytes);
   }
+  m.set_activations(activations);
   return m;
 }
 
@@ -104,10 +108,10 @@ Encoder::Encoder(const ModelConfig& config, std::shared_ptr<const TensorStore> w
     const TensorView& dp = load.Get(p + "mlp.down_proj.weight", {h, f});
     // A fused matrix has one type: the first part's under "auto" (parts of one checkpoint
     // share their dtype; if not, the others are converted).
-    w.qkv = PackLinear({&qp, &kp, &vp}, type_for(qp, plan.attention));
-    w.o = PackLinear({&op}, type_for(op, plan.attention));
-    w.gate_up = PackLinear({&gp, &up}, type_for(gp, plan.ffn));
-    w.down = PackLinear({&dp}, type_for(dp, plan.ffn));
+    w.qkv = PackLinear({&qp, &kp, &vp}, type_for(qp, plan.attention), plan.activations);
+    w.o = PackLinear({&op}, type_for(op, plan.attention), plan.activations);
+    w.gate_up = PackLinear({&gp, &up}, type_for(gp, plan.ffn), plan.activations);
+    w.down = PackLinear({&dp}, type_for(dp, plan.ffn), plan.activations);
     w.q_norm = load.F32(p + "self_attn.q_norm.weight", {d});
     w.k_norm = load.F32(p + "self_attn.k_norm.weight", {d});
     w.input_norm = load.F32(p + "input_layernorm.weight", {h});

@@ -91,8 +91,9 @@ DenseLayer DenseLayer::FromTensors(const TensorView& weight, const TensorView* b
   return d;
 }
 
-void DenseLayer::Pack(WeightType type) {
+void DenseLayer::Pack(WeightType type, ActivationPrecision activations) {
   packed = PackedMatrix::FromF32(weight.data(), out_features, in_features, type);
+  packed.set_activations(activations);
   std::vector<float>().swap(weight);
 }
 

@@ -32,7 +32,7 @@ struct DenseLayer {
   // From tensors held elsewhere (a GGUF file): weight [out, in], optional bias [out].
   static DenseLayer FromTensors(const TensorView& weight, const TensorView* bias, Activation activation);
   // Packs `weight` as `type` for the fast kernels and releases the f32 copy.
-  void Pack(WeightType type);
+  void Pack(WeightType type, ActivationPrecision activations = ActivationPrecision::kAuto);
   // x[rows, in] → y[rows, out] (packed weights when Pack() was called, else the reference)
   void Apply(const float* x, size_t rows, float* y, ThreadPool* pool) const;
 };

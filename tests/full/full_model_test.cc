@@ -70,12 +70,20 @@ TEST(FullRandomModel, EveryWeightTypeAgainstTheF32Reference) {
   const nlohmann::json exp = LoadExpected("full-random");
   std::vector<EmbedInput> inputs;
   for (const auto& c : exp["cases"]) inputs.push_back({.ids = c["input_ids"].get<std::vector<int32_t>>()});
-  const std::pair<const char*, double> plans[] = {{"f32", 0.99999}, {"bf16", 0.99999}, {"q8_0", 0.999},
-                                                   {"mixed", 0.93}, {"q4_0", 0.85}};
-  for (const auto& [plan, floor] : plans) {
-    const auto model = Embedder::Load(dir, {.threads = 0, .weights = plan});
+  // {weights, activations, floor}: q8_0/q4_0 under auto multiply int8 activations where the
+  // CPU has VNNI; "f32" activations keep them in f32; "low" rounds them to bf16 for bf16.
+  struct Plan {
+    const char* weights;
+    const char* activations;
+    double floor;
+  };
+  const Plan plans[] = {{"f32", "auto", 0.99999}, {"bf16", "auto", 0.99999}, {"bf16", "low", 0.9999},
+                        {"q8_0", "auto", 0.998},  {"q8_0", "f32", 0.999},   {"mixed", "auto", 0.93},
+                        {"q4_0", "auto", 0.85},   {"q4_0", "f32", 0.85}};
+  for (const auto& [plan, activations, floor] : plans) {
+    const auto model = Embedder::Load(dir, {.threads = 0, .weights = plan, .activations = activations});
     const auto results = model->Embed(inputs);
-    std::string line = std::string("cosine to f32, ") + plan + ":";
+    std::string line = std::string("cosine to f32, ") + plan + " × " + activations + " activations:";
     for (size_t i = 0; i < inputs.size(); ++i) {
       const double cos = Cosine(results[i].embedding, Floats(exp["cases"][i]["embedding"]));
       line += " " + exp["cases"][i]["name"].get<std::string>() + "=" + std::to_string(cos);
