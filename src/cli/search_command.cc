@@ -93,8 +93,9 @@ int RunSearch(const SearchArgs& a) {
   }
   for (size_t i = 0; i < r.hits.size(); ++i) {
     const index::SearchHit& h = r.hits[i];
-    std::string where = ShownPath(h.path) + ":" + std::to_string(h.line_start);
-    if (h.line_end != h.line_start) where += "-" + std::to_string(h.line_end);
+    std::string where = ShownPath(h.path);
+    where.append(":").append(std::to_string(h.line_start));
+    if (h.line_end != h.line_start) where.append("-").append(std::to_string(h.line_end));
     if (h.answer) {
       std::printf("%zu. %.4f  %s\n   Q: %s\n   A: %s\n", i + 1, h.score, where.c_str(), OneLine(h.text, 200).c_str(),
                   h.answer->c_str());

@@ -27,7 +27,13 @@ int Words(std::string_view s) {
 std::string Lines(int n, int words_per_line) {
   std::string t;
   for (int i = 1; i <= n; ++i) {
-    for (int w = 0; w < words_per_line; ++w) t += "l" + std::to_string(i) + "w" + std::to_string(w) + " ";
+    for (int w = 0; w < words_per_line; ++w) {
+      t += 'l';
+      t += std::to_string(i);
+      t += 'w';
+      t += std::to_string(w);
+      t += ' ';
+    }
     t.pop_back();
     t += "\n";
   }
@@ -46,7 +52,8 @@ TEST(Chunker, PlainTextRespectsBudgetOverlapAndLineRanges) {
     EXPECT_EQ(c.line_end - c.line_start + 1, 4) << i;  // 4 lines × 5 tokens = 20
     EXPECT_LE(Words(c.text) + (c.line_end - c.line_start + 1), 20);
     // The chunk's text is exactly its lines.
-    EXPECT_EQ(c.text.substr(0, 2 + std::to_string(c.line_start).size()), "l" + std::to_string(c.line_start) + "w");
+    const std::string first_word = std::string("l").append(std::to_string(c.line_start)).append("w");
+    EXPECT_EQ(c.text.substr(0, first_word.size()), first_word);
     if (i > 0) {
       EXPECT_EQ(c.line_start, chunks[i - 1].line_end) << "one line (5 tokens) of overlap";
     }
