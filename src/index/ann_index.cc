@@ -25,6 +25,7 @@
 #include <unordered_set>
 
 #include "base/error.h"
+#include "index/ann_distance.h"
 #include "index/ann_format.h"
 
 namespace gembed::index {
@@ -57,6 +58,24 @@ inline hnswlib::labeltype Label(int64_t id) { return static_cast<hnswlib::labelt
 inline int64_t Id(hnswlib::labeltype label) { return static_cast<int64_t>(label); }
 inline float Score(float distance) { return 1.0f - distance; }  // InnerProductSpace: 1 − dot
 
+// hnswlib's inner-product space with our run-time-dispatched AVX2/AVX-512 distance; on
+// CPUs without AVX2, hnswlib's own SSE distance.
+class DotSpace : public hnswlib::SpaceInterface<float> {
+ public:
+  explicit DotSpace(size_t dim) : fallback_(dim), dim_(dim) {
+    distance_ = InnerProductDistanceFor(BestIsa());
+    if (!distance_) distance_ = fallback_.get_dist_func();
+  }
+  size_t get_data_size() override { return dim_ * sizeof(float); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return distance_; }
+  void* get_dist_func_param() override { return &dim_; }
+
+ private:
+  hnswlib::InnerProductSpace fallback_;
+  size_t dim_;
+  hnswlib::DISTFUNC<float> distance_;
+};
+
 }  // namespace
 
 struct AnnIndex::Impl {
@@ -66,7 +85,7 @@ struct AnnIndex::Impl {
 
   int dim;
   AnnParams params;
-  hnswlib::InnerProductSpace space;  // the graph keeps a pointer into it: declared first
+  DotSpace space;  // the graph keeps pointers into it: declared first
   std::unique_ptr<Graph> graph;
   size_t live = 0;
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "base/error.h"
+#include "index/ann_distance.h"
 #include "index/ann_format.h"
 #include "index/ann_test_data.h"
 
@@ -34,6 +35,25 @@ struct Fixture {
   std::vector<float> data;
   AnnIndex index;
 };
+
+TEST(AnnDistance, EveryIsaAgreesWithTheScalarLoop) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> gauss;
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    if (!IsaSupported(isa)) continue;  // the CI machine may lack AVX-512: nothing to check there
+    const AnnDistanceFn fn = InnerProductDistanceFor(isa);
+    ASSERT_NE(fn, nullptr);
+    for (size_t dim : {1, 3, 8, 15, 16, 17, 31, 32, 33, 63, 100, 256, 768}) {
+      std::vector<float> a(dim), b(dim);
+      for (auto& x : a) x = gauss(rng);
+      for (auto& x : b) x = gauss(rng);
+      EXPECT_NEAR(fn(a.data(), b.data(), &dim), InnerProductDistanceScalar(a.data(), b.data(), &dim),
+                  1e-4 * std::sqrt(float(dim)))
+          << IsaName(isa) << " dim " << dim;
+    }
+  }
+  EXPECT_EQ(InnerProductDistanceFor(Isa::kScalar), nullptr);
+}
 
 TEST(AnnIndex, FindsEachVectorAsItsOwnNearestNeighbour) {
   Fixture f(500, 32);
