@@ -18,7 +18,11 @@
 #include <hnswlib/hnswlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <cstdlib>
 #include <cstring>
 #include <queue>
@@ -172,6 +176,69 @@ void AnnIndex::Add(int64_t id, const float* vec) {
   } catch (const std::exception& e) {  // hnswlib reports failures as std::runtime_error
     throw Error(std::string("ANN index: adding id ") + std::to_string(id) + " failed: " + e.what());
   }
+}
+
+void AnnIndex::AddBatch(const int64_t* ids, const float* vecs, size_t n, int threads) {
+  const size_t dim = static_cast<size_t>(impl_->dim);
+  for (size_t i = 0; i < n; ++i) CheckFinite(vecs + i * dim, impl_->dim, "vector for id " + std::to_string(ids[i]));
+  Graph& g = *impl_->graph;
+  // New, distinct ids go in parallel (hnswlib's addPoint locks per node for that); the rest
+  // are updates, applied afterwards in batch order.
+  std::vector<size_t> fresh, updates;
+  std::unordered_set<int64_t> seen;
+  for (size_t i = 0; i < n; ++i) {
+    const bool is_new = !g.label_lookup_.count(Label(ids[i])) && seen.insert(ids[i]).second;
+    (is_new ? fresh : updates).push_back(i);
+  }
+  size_t workers = threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
+  workers = std::min(workers, 1 + fresh.size() / 256);  // small batches are not worth a thread
+  if (workers <= 1) {
+    for (size_t i : fresh) Add(ids[i], vecs + i * dim);
+  } else {
+    const size_t needed = g.cur_element_count + fresh.size();
+    if (needed > g.max_elements_) {
+      try {
+        g.resizeIndex(std::max(needed, 2 * g.max_elements_));
+      } catch (const std::runtime_error& e) {
+        throw Error(std::string("ANN index: growing to ") + std::to_string(needed) + " vectors failed: " + e.what());
+      }
+    }
+    std::atomic<size_t> next{0};
+    std::exception_ptr error;
+    std::mutex error_mutex;
+    const auto work = [&] {
+      constexpr size_t kChunk = 64;
+      for (size_t begin; (begin = next.fetch_add(kChunk)) < fresh.size();) {
+        for (size_t j = begin; j < std::min(begin + kChunk, fresh.size()); ++j) {
+          try {
+            g.addPoint(vecs + fresh[j] * dim, Label(ids[fresh[j]]));
+          } catch (...) {
+            std::lock_guard<std::mutex> lock(error_mutex);
+            if (!error) error = std::current_exception();
+            next = fresh.size();
+            return;
+          }
+        }
+      }
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < workers; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    // Count what made it in, even on error, so size() stays true.
+    impl_->live = 0;
+    for (tableint i = 0; i < g.cur_element_count; ++i) impl_->live += !g.isMarkedDeleted(i);
+    if (error) {
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::bad_alloc&) {
+        throw;
+      } catch (const std::exception& e) {
+        throw Error(std::string("ANN index: batch add failed: ") + e.what());
+      }
+    }
+  }
+  for (size_t i : updates) Add(ids[i], vecs + i * dim);
 }
 
 void AnnIndex::Remove(int64_t id) {

@@ -92,6 +92,48 @@ TEST(AnnIndex, GrowsPastItsInitialCapacity) {
   EXPECT_EQ(f.index.Search(f.row(2999), 1).at(0).id, 2999);
 }
 
+TEST(AnnIndex, AddBatchOnOneThreadBuildsTheSameGraphAsAdd) {
+  Fixture f(600, 16);
+  AnnIndex batch(16);
+  std::vector<int64_t> ids(600);
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = int64_t(i);
+  batch.AddBatch(ids.data(), f.data.data(), ids.size(), 1);
+  EXPECT_EQ(batch.Serialize(), f.index.Serialize());
+}
+
+TEST(AnnIndex, AddBatchInParallelFindsEveryVectorAndAppliesRepeatsInOrder) {
+  const int dim = 32;
+  const size_t n = 4000;
+  const auto data = ClusteredUnitVectors(n, dim, 20, 1.0f, 9);
+  AnnIndex index(dim);
+  index.Add(7, &data[100 * dim]);  // exists before the batch: replaced by row 7
+  std::vector<int64_t> ids(n);
+  for (size_t i = 0; i < n; ++i) ids[i] = int64_t(i);
+  ids[n - 1] = 3;  // repeats id 3 last: id 3 ends with row n-1's vector
+  index.AddBatch(ids.data(), data.data(), n, 4);
+  EXPECT_EQ(index.size(), n - 1);
+  size_t self_found = 0;
+  for (size_t i = 0; i + 1 < n; ++i) {
+    if (i == 3) continue;
+    self_found += index.Search(&data[i * dim], 1).at(0).id == int64_t(i);
+  }
+  EXPECT_GE(self_found, n - 2 - 5);  // an approximate index, but its own vector is ~always found
+  const auto hits3 = index.Search(&data[(n - 1) * dim], 1);
+  EXPECT_EQ(hits3.at(0).id, 3);
+  EXPECT_NEAR(hits3[0].score, 1.0f, 1e-5);
+  EXPECT_EQ(index.Search(&data[7 * dim], 1).at(0).id, 7);
+}
+
+TEST(AnnIndex, AddBatchRejectsABadVectorBeforeAddingAny) {
+  AnnIndex index(4);
+  std::vector<float> vecs(4 * 1000, 0.5f);
+  vecs[4 * 999 + 2] = INFINITY;
+  std::vector<int64_t> ids(1000);
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = int64_t(i);
+  EXPECT_THROW(index.AddBatch(ids.data(), vecs.data(), ids.size(), 2), Error);
+  EXPECT_EQ(index.size(), 0u);
+}
+
 TEST(AnnIndex, RemoveHidesTheIdAndIsANoOpWhenAbsent) {
   Fixture f(300, 16);
   f.index.Remove(10);
