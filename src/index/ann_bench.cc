@@ -2,8 +2,9 @@
 // unit vectors (see ann_test_data.h for why clustered).
 //
 // Usage: ann_bench [n=100000] [dims=256,768] [queries=1000] [k=10] [efs=16,32,64,128,256]
-//                  [M=16] [ef_construction=200] [clusters=1000] [spread=1.0] [min_recall=0]
-//                  [min_recall_ef=64]
+//                  [M=16] [ef_construction=200] [clusters=100] [spread=2.0] [decay=1]
+//                  [threads=1] [min_recall=0] [min_recall_ef=64]
+// threads > 1 builds with AddBatch on that many threads.
 // Every argument is key=value. With min_recall > 0 the program exits 1 when recall@k at
 // ef=min_recall_ef falls below it (the `slow` ctest uses this).
 #include <algorithm>
@@ -87,7 +88,7 @@ double Percentile(std::vector<double> v, double p) {
 int main(int argc, char** argv) {
   std::map<std::string, std::string> args = {
       {"n", "100000"}, {"dims", "256,768"}, {"queries", "1000"}, {"k", "10"}, {"efs", "16,32,64,128,256"},
-      {"M", "16"}, {"ef_construction", "200"}, {"clusters", "1000"}, {"spread", "1.0"}, {"min_recall", "0"},
+      {"M", "16"}, {"ef_construction", "200"}, {"clusters", "100"}, {"spread", "2.0"}, {"decay", "1"}, {"threads", "1"}, {"min_recall", "0"},
       {"min_recall_ef", "64"}};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -102,6 +103,8 @@ int main(int argc, char** argv) {
   const int queries = std::stoi(args["queries"]), k = std::stoi(args["k"]);
   const int clusters = std::stoi(args["clusters"]);
   const float spread = std::stof(args["spread"]);
+  const float decay = std::stof(args["decay"]);
+  const int threads = std::stoi(args["threads"]);
   const double min_recall = std::stod(args["min_recall"]);
   const long min_recall_ef = std::stol(args["min_recall_ef"]);
   AnnParams params;
@@ -109,20 +112,28 @@ int main(int argc, char** argv) {
   params.ef_construction = std::stoi(args["ef_construction"]);
 
   std::printf("ann_bench: distance kernel %s\n", gembed::IsaName(gembed::BestIsa()));
-  std::printf("ann_bench: n=%zu queries=%d k=%d M=%d ef_construction=%d data: %d Gaussian clusters, noise norm %.2f, normalised\n",
-              n, queries, k, params.M, params.ef_construction, clusters, spread);
+  std::printf("ann_bench: n=%zu queries=%d k=%d M=%d ef_construction=%d build threads=%d\n", n, queries, k, params.M,
+              params.ef_construction, threads);
+  std::printf("data: %d Gaussian clusters, noise norm %.2f, noise variance of coordinate j ∝ (j+1)^-%.2f, normalised\n",
+              clusters, spread, decay);
   bool failed = false;
   for (long dim_l : ParseList(args["dims"])) {
     const int dim = int(dim_l);
     // Queries: drawn from the same clusters, not in the index.
-    auto data = testdata::ClusteredUnitVectors(n + queries, dim, clusters, spread, 42 + dim);
+    auto data = testdata::ClusteredUnitVectors(n + queries, dim, clusters, spread, 42 + dim, decay);
     const std::vector<float> qs(data.begin() + n * dim, data.end());
     data.resize(n * dim);
     data.shrink_to_fit();
 
     AnnIndex index(dim, params);
     auto t0 = Clock::now();
-    for (size_t i = 0; i < n; ++i) index.Add(int64_t(i), &data[i * dim]);
+    if (threads == 1) {
+      for (size_t i = 0; i < n; ++i) index.Add(int64_t(i), &data[i * dim]);
+    } else {
+      std::vector<int64_t> ids(n);
+      for (size_t i = 0; i < n; ++i) ids[i] = int64_t(i);
+      index.AddBatch(ids.data(), data.data(), n, threads);
+    }
     const double build_s = Seconds(t0, Clock::now());
 
     t0 = Clock::now();

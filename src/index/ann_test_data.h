@@ -21,21 +21,28 @@ inline void Normalise(float* v, int dim) {
 }
 
 // n vectors (row-major n×dim): `clusters` random unit centres; each point is its centre plus
-// Gaussian noise whose expected norm is `spread` (so spread/√dim per coordinate: the same
-// spread gives the same geometry at any dim), then normalised.
-inline std::vector<float> ClusteredUnitVectors(size_t n, int dim, int clusters, float spread, uint64_t seed) {
+// Gaussian noise whose expected norm is `spread`, then normalised. With decay = 0 the noise
+// is isotropic (spread/√dim per coordinate: uniform-like within a cluster, the hard case).
+// With decay = 1 coordinate j's variance falls as 1/(j+1), so the noise has an effective
+// dimension of ~20 whatever `dim` is — closer to real sentence embeddings, whose intrinsic
+// dimension is far below their width.
+inline std::vector<float> ClusteredUnitVectors(size_t n, int dim, int clusters, float spread, uint64_t seed,
+                                               float decay = 0.0f) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> gauss(0.0f, 1.0f);
   std::vector<float> centres(size_t(clusters) * dim);
   for (auto& c : centres) c = gauss(rng);
   for (int c = 0; c < clusters; ++c) Normalise(&centres[size_t(c) * dim], dim);
-  const float sigma = spread / std::sqrt(float(dim));
+  std::vector<float> sigma(dim);
+  double total = 0;
+  for (int j = 0; j < dim; ++j) total += std::pow(double(j + 1), -double(decay));
+  for (int j = 0; j < dim; ++j) sigma[j] = spread * float(std::sqrt(std::pow(double(j + 1), -double(decay)) / total));
   std::uniform_int_distribution<int> pick(0, clusters - 1);
   std::vector<float> out(n * dim);
   for (size_t i = 0; i < n; ++i) {
     const float* centre = &centres[size_t(pick(rng)) * dim];
     float* v = &out[i * dim];
-    for (int j = 0; j < dim; ++j) v[j] = centre[j] + sigma * gauss(rng);
+    for (int j = 0; j < dim; ++j) v[j] = centre[j] + sigma[j] * gauss(rng);
     Normalise(v, dim);
   }
   return out;
