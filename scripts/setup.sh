@@ -9,6 +9,7 @@ PACKAGES=(
   libsimdjson-dev      # JSON: the 33 MB tokenizer.json, parsed fast
   libcli11-dev         # command-line parsing
   libgtest-dev         # tests
+  libhnswlib-dev       # approximate nearest-neighbour index (header-only HNSW, src/index)
   python3-numpy        # ../shared/tools/make_random_model.py (full-size random model)
 )
 
