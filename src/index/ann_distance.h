@@ -1,8 +1,8 @@
 // Inner-product distance (1 − a·b) for the HNSW graph, per instruction set.
 //
-// Why not hnswlib's own InnerProductSpace everywhere: hnswlib picks its SIMD path from the
-// compiler flags of the including file (__AVX__, __AVX512F__), and our portable build has
-// neither, so it would run SSE only. These kernels are compiled one file per ISA and chosen
+// Why not hnswlib's own InnerProductSpace: hnswlib picks its SIMD path from the compiler
+// flags of the including file (__AVX__, __AVX512F__), and our portable build has neither, so
+// it would run SSE only (and we build hnswlib without its SSE paths: see ann_index.cc). These kernels are compiled one file per ISA and chosen
 // at run time (kernels/cpu_features.h, so GEMBED_ISA caps them like the GEMM kernels).
 #pragma once
 
@@ -20,7 +20,7 @@ float InnerProductDistanceAvx2(const void* a, const void* b, const void* dim);
 float InnerProductDistanceAvx512(const void* a, const void* b, const void* dim);
 
 // The kernel for `isa` (which the CPU must support), or nullptr for kScalar: callers then
-// use hnswlib's SSE distance.
+// use InnerProductDistanceScalar (portable; auto-vectorised to SSE2 at -O3).
 AnnDistanceFn InnerProductDistanceFor(Isa isa);
 
 }  // namespace gembed::index

@@ -15,6 +15,11 @@
 //    checked header (ann_format.h), and validate every link before building the graph.
 #include "index/ann_index.h"
 
+// hnswlib 0.6.2's SSE paths prefetch the id one past the end of each link list, which
+// reads 4 bytes past the malloc'd upper-layer lists (AddressSanitizer reports it; fixed in
+// later hnswlib). Turning them off costs only the prefetches: distances come from our own
+// kernels (ann_distance.h) anyway. It also drops hnswlib's non-inline cpuid helpers.
+#define NO_MANUAL_VECTORIZATION
 #include <hnswlib/hnswlib.h>
 
 #include <algorithm>
@@ -62,20 +67,18 @@ inline hnswlib::labeltype Label(int64_t id) { return static_cast<hnswlib::labelt
 inline int64_t Id(hnswlib::labeltype label) { return static_cast<int64_t>(label); }
 inline float Score(float distance) { return 1.0f - distance; }  // InnerProductSpace: 1 − dot
 
-// hnswlib's inner-product space with our run-time-dispatched AVX2/AVX-512 distance; on
-// CPUs without AVX2, hnswlib's own SSE distance.
+// An inner-product space for hnswlib with our run-time-dispatched distance kernels.
 class DotSpace : public hnswlib::SpaceInterface<float> {
  public:
-  explicit DotSpace(size_t dim) : fallback_(dim), dim_(dim) {
+  explicit DotSpace(size_t dim) : dim_(dim) {
     distance_ = InnerProductDistanceFor(BestIsa());
-    if (!distance_) distance_ = fallback_.get_dist_func();
+    if (!distance_) distance_ = InnerProductDistanceScalar;
   }
   size_t get_data_size() override { return dim_ * sizeof(float); }
   hnswlib::DISTFUNC<float> get_dist_func() override { return distance_; }
   void* get_dist_func_param() override { return &dim_; }
 
  private:
-  hnswlib::InnerProductSpace fallback_;
   size_t dim_;
   hnswlib::DISTFUNC<float> distance_;
 };

@@ -53,6 +53,11 @@ TEST(AnnDistance, EveryIsaAgreesWithTheScalarLoop) {
     }
   }
   EXPECT_EQ(InnerProductDistanceFor(Isa::kScalar), nullptr);
+  size_t dim = 37;  // the scalar kernel itself, against a plain sum
+  std::vector<float> a(dim), b(dim);
+  double plain = 0;
+  for (size_t j = 0; j < dim; ++j) a[j] = float(j) / 10, b[j] = 1.0f - float(j) / 50, plain += double(a[j]) * b[j];
+  EXPECT_NEAR(InnerProductDistanceScalar(a.data(), b.data(), &dim), 1.0 - plain, 1e-4);
 }
 
 TEST(AnnIndex, FindsEachVectorAsItsOwnNearestNeighbour) {
