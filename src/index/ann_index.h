@@ -40,6 +40,12 @@ class AnnIndex {
 
   // dim floats; grows capacity itself; re-adding an id replaces its vector.
   void Add(int64_t id, const float* vec);
+  // Add for n vectors (row-major n×dim), inserting new ids on `threads` threads (0 = all
+  // hardware threads; 1 = exactly the graph n calls of Add would build). Ids that already
+  // exist or repeat within the batch are then applied in order, so the last vector wins.
+  // All vectors are checked before any is inserted. With threads > 1 the graph depends on
+  // thread timing (recall does not, measurably).
+  void AddBatch(const int64_t* ids, const float* vecs, size_t n, int threads = 0);
   // No-op when absent.
   void Remove(int64_t id);
 
