@@ -84,7 +84,7 @@ struct SearchOptions {
   int candidates = 0;                         // per list in hybrid mode; 0 = max(50, 5k)
   std::vector<std::pair<std::string, std::string>> where;  // metadata key = value
   std::string path_glob;                      // SQLite GLOB on the document path
-  int ef = 0;                                 // ANN candidate list (0 = the index's default)
+  int ef = 0;                                 // ANN candidate list (0 = max(128, 2·k))
 };
 
 struct SearchHit {
