@@ -9,6 +9,9 @@ PACKAGES=(
   libsimdjson-dev      # JSON: the 33 MB tokenizer.json, parsed fast
   libcli11-dev         # command-line parsing
   libgtest-dev         # tests
+  libsqlite3-dev       # collections: one SQLite file (FTS5 for BM25)
+  libssl-dev           # collections: SHA-256 content hashes (libcrypto)
+  libhnswlib-dev       # approximate nearest-neighbour index (header-only HNSW, src/index)
   python3-numpy        # ../shared/tools/make_random_model.py (full-size random model)
 )
 

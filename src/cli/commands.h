@@ -82,4 +82,45 @@ const std::vector<std::string>& BenchWeightTypes();
 std::string CheckBenchWeights(const std::string& list);
 std::string CheckBenchParts(const std::string& list);
 
+// gembed index --db FILE [--model M] PATH…  (collections: docs/collections.md)
+struct IndexArgs {
+  std::string db;
+  std::string model;           // default: the collection's recorded model, else $GEMBED_MODEL
+  std::vector<std::string> paths;
+  bool faq = false;            // question/answer JSONL records
+  int dim = 0;                 // new collections: Matryoshka dimension (0 = the model's)
+  std::string storage = "f32"; // new collections: f32, int8, binary
+  int chunk_tokens = 256;
+  int overlap = 32;
+  bool chunking_given = false; // --chunk-tokens/--overlap passed (changes an existing collection)
+  std::string query_prompt;    // new collections: the prompt queries get ("" = query, or STS for --faq)
+  long long ann_threshold = -1;  // -1 = keep/default (20000)
+  bool strict = false;
+  int threads = 0;
+  std::string weights = "auto";
+  int batch = 64;              // chunks per transaction
+  bool verbose = false;        // a line per document once it is committed
+  bool quiet = false;
+};
+int RunIndex(const IndexArgs& args);
+
+// gembed search --db FILE [--model M] [-k N] [--json] QUERY
+struct SearchArgs {
+  std::string db;
+  std::string model;
+  std::string query;
+  int k = 10;
+  bool json = false;
+  bool exact = false;
+  bool ann = false;
+  bool hybrid = false;
+  std::vector<std::string> where;  // key=value
+  std::string path;                // glob
+  std::string prompt;              // query prompt name override
+  int ef = 0;
+  int threads = 0;
+  std::string weights = "auto";
+};
+int RunSearch(const SearchArgs& args);
+
 }  // namespace gembed::cli

@@ -98,6 +98,51 @@ void AddBench(CLI::App& app, BenchArgs& a) {
   c->add_option("--worker", a.worker, "internal: measure one weight type in this process")->group("");
 }
 
+void AddIndex(CLI::App& app, IndexArgs& a) {
+  CLI::App* c = app.add_subcommand("index", "Add files (text, Markdown, source, JSONL records) to a collection: one SQLite file");
+  c->add_option("--db", a.db, "Collection file (created when missing)")->required();
+  c->add_option("--model", a.model, "Model folder (default: the one the collection was built with, else $GEMBED_MODEL)");
+  c->add_option("paths", a.paths, "Files and folders (folders are walked; see docs/collections.md)")->required();
+  c->add_flag("--faq", a.faq, "JSONL question/answer records ({\"question\", \"answer\", \"id\"?, \"metadata\"?}): search returns answers");
+  c->add_option("--dim", a.dim, "New collection: Matryoshka dimension of the stored vectors (default: the model's)")->check(CLI::Range(1, 1 << 20));
+  c->add_option("--storage", a.storage, "New collection: vector storage f32 (default), int8 or binary")->check(CLI::IsMember({"f32", "int8", "binary"}));
+  c->add_option("--chunk-tokens", a.chunk_tokens, "Tokens per chunk (default 256)")
+      ->check(CLI::Range(8, 1 << 20))
+      ->each([&a](const std::string&) { a.chunking_given = true; });
+  c->add_option("--overlap", a.overlap, "Tokens shared by consecutive chunks (default 32)")
+      ->check(CLI::Range(0, 1 << 20))
+      ->each([&a](const std::string&) { a.chunking_given = true; });
+  c->add_option("--query-prompt", a.query_prompt, "New collection: prompt name for queries (default query; STS with --faq)");
+  c->add_option("--ann-threshold", a.ann_threshold, "Build an ANN (HNSW) index from this many chunks on (default 20000; 0 = always)")
+      ->check(CLI::Range(0LL, 1LL << 40));
+  c->add_flag("--strict", a.strict, "A bad JSONL line or unreadable file is an error instead of a notice");
+  c->add_option("--threads", a.threads, "Threads (default: all cores)")->check(CLI::Range(0, 1024));
+  c->add_option("--weights", a.weights, "Weight type to compute with: auto, f32, bf16, q8_0, q4_0, mixed")
+      ->check(CLI::IsMember({"auto", "f32", "bf16", "q8_0", "q4_0", "mixed"}));
+  c->add_option("--batch", a.batch, "Chunks embedded and committed together (default 64)")->check(CLI::Range(1, 1 << 16));
+  c->add_flag("-v,--verbose", a.verbose, "Print \"indexed KEY\" on stdout for each document once it is committed");
+  c->add_flag("-q,--quiet", a.quiet, "No progress line and no summary");
+}
+
+void AddSearch(CLI::App& app, SearchArgs& a) {
+  CLI::App* c = app.add_subcommand("search", "Search a collection: ranked chunks with score, file and line range");
+  c->add_option("--db", a.db, "Collection file")->required();
+  c->add_option("--model", a.model, "Model folder (default: the one the collection was built with)");
+  c->add_option("query", a.query, "What to look for")->required();
+  c->add_option("-k,--top", a.k, "Results (default 10)")->check(CLI::Range(1, 1 << 20));
+  c->add_flag("--json", a.json, "Print {\"results\": [{score, id, title, text, path, lines, metadata}…]}");
+  c->add_flag("--exact", a.exact, "Score every vector (default below the ANN threshold)");
+  c->add_flag("--ann", a.ann, "Use the stored ANN index (error if there is none)");
+  c->add_flag("--hybrid", a.hybrid, "Fuse vector and BM25 (FTS5) rankings by reciprocal rank");
+  c->add_option("--where", a.where, "Metadata filter KEY=VALUE (repeatable; all must match)");
+  c->add_option("--path", a.path, "Only documents whose path matches this glob (relative globs match any folder)");
+  c->add_option("--prompt", a.prompt, "Query prompt name (default: the collection's)");
+  c->add_option("--ef", a.ef, "ANN candidate list size (recall vs speed)")->check(CLI::Range(0, 1 << 20));
+  c->add_option("--threads", a.threads, "Threads (default: all cores)")->check(CLI::Range(0, 1024));
+  c->add_option("--weights", a.weights, "Weight type to compute with: auto, f32, bf16, q8_0, q4_0, mixed")
+      ->check(CLI::IsMember({"auto", "f32", "bf16", "q8_0", "q4_0", "mixed"}));
+}
+
 }  // namespace
 }  // namespace gembed::cli
 
@@ -112,6 +157,8 @@ int main(int argc, char** argv) {
   InitRandomArgs init_random;
   BenchArgs bench;
   ConvertArgs convert, quantize;
+  IndexArgs index;
+  SearchArgs search;
   AddEmbed(app, embed);
   AddTokenize(app, tokenize);
   AddInfo(app, info);
@@ -119,6 +166,8 @@ int main(int argc, char** argv) {
   AddBench(app, bench);
   AddConvert(app, convert);
   AddQuantize(app, quantize);
+  AddIndex(app, index);
+  AddSearch(app, search);
   try {
     app.parse(argc, argv);
     if (app.got_subcommand("embed")) return RunEmbed(embed);
@@ -128,6 +177,8 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("bench")) return RunBench(bench);
     if (app.got_subcommand("convert")) return RunConvert(convert);
     if (app.got_subcommand("quantize")) return RunConvert(quantize);
+    if (app.got_subcommand("index")) return RunIndex(index);
+    if (app.got_subcommand("search")) return RunSearch(search);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
