@@ -271,6 +271,7 @@ class Puller {
             if (first && status == 200 && partial.size() > 0) partial.Truncate();  // Range ignored: whole file again
             first = false;
             partial.Append(data, n);
+            result.bytes_downloaded += n;
           },
           [&](uint64_t) { progress_.FileProgress(partial.size()); });
       if (r.status == 416) {  // our offset is past the end: the partial file is not this file
@@ -279,7 +280,6 @@ class Puller {
         throw HubError(HubError::Kind::kTransfer, "the server refused to resume " + f.path + " (HTTP 416)");
       }
       if (r.status >= 400) ThrowForStatus(r, Context(f.path));
-      result.bytes_downloaded += partial.size() - offset;
     }
     partial.Close();
     const uint64_t got = fs::file_size(partial_path);
