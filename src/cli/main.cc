@@ -93,6 +93,16 @@ void AddBench(CLI::App& app, BenchArgs& a) {
   c->add_option("--worker", a.worker, "internal: measure one weight type in this process")->group("");
 }
 
+void AddPull(CLI::App& app, PullArgs& a) {
+  CLI::App* c = app.add_subcommand("pull", "Download a model from the Hugging Face hub into the HF cache; prints its folder");
+  c->add_option("repo", a.repo, "ORG/NAME[@REVISION] (branch, tag or commit; default main), e.g. google/embeddinggemma-300m")->required();
+  c->add_option("--token", a.token, "Hugging Face token for gated or private models (default: $HF_TOKEN, else $HF_HOME/token)");
+  auto* inc = c->add_option("--include", a.include, "Only files matching these globs (e.g. '*Q8_0.gguf'); replaces the default selection");
+  auto* all = c->add_flag("--all", a.all, "Every file, including formats gembed does not read (ONNX, PyTorch .bin, …)");
+  inc->excludes(all);
+  c->add_flag("-q,--quiet", a.quiet, "No progress on stderr");
+}
+
 }  // namespace
 }  // namespace gembed::cli
 
@@ -107,6 +117,7 @@ int main(int argc, char** argv) {
   InitRandomArgs init_random;
   BenchArgs bench;
   ConvertArgs convert, quantize;
+  PullArgs pull;
   AddEmbed(app, embed);
   AddTokenize(app, tokenize);
   AddInfo(app, info);
@@ -114,6 +125,7 @@ int main(int argc, char** argv) {
   AddBench(app, bench);
   AddConvert(app, convert);
   AddQuantize(app, quantize);
+  AddPull(app, pull);
   try {
     app.parse(argc, argv);
     if (app.got_subcommand("embed")) return RunEmbed(embed);
@@ -123,6 +135,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("bench")) return RunBench(bench);
     if (app.got_subcommand("convert")) return RunConvert(convert);
     if (app.got_subcommand("quantize")) return RunConvert(quantize);
+    if (app.got_subcommand("pull")) return RunPull(pull);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;

@@ -1,5 +1,6 @@
 #include "hub/model_reference.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <vector>
 
@@ -14,13 +15,24 @@ namespace {
 
 // A snapshot of a GGUF repository (pulled with --include one.gguf) is used as that file:
 // the loader takes a GGUF file, not a folder of them.
-std::string ModelInSnapshot(const fs::path& dir) {
+std::vector<fs::path> GgufFiles(const fs::path& dir) {
   std::error_code ec;
-  if (fs::exists(dir / "config.json", ec) || fs::exists(dir / "modules.json", ec)) return dir.string();
   std::vector<fs::path> ggufs;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     if (e.path().extension() == ".gguf") ggufs.push_back(e.path());
   }
+  std::sort(ggufs.begin(), ggufs.end());
+  return ggufs;
+}
+
+bool IsModelFolder(const fs::path& dir) {
+  std::error_code ec;
+  return fs::exists(dir / "config.json", ec) || fs::exists(dir / "modules.json", ec);
+}
+
+std::string ModelInSnapshot(const fs::path& dir) {
+  if (IsModelFolder(dir)) return dir.string();
+  const std::vector<fs::path> ggufs = GgufFiles(dir);
   if (ggufs.size() == 1) return ggufs[0].string();
   if (ggufs.size() > 1) {
     std::string list;
@@ -42,6 +54,16 @@ std::string ResolveModelReference(const std::string& ref) {
   if (const auto snapshot = cache.FindSnapshot(repo->revision)) return ModelInSnapshot(*snapshot);
   throw Error("'" + ref + "' is neither a file or folder nor a model in the Hugging Face cache (" + cache_dir.string() +
               "): run `gembed pull " + ref + "` to download it");
+}
+
+}  // namespace gembed::hub
+
+namespace gembed::hub {
+
+std::string ModelPathInSnapshot(const std::string& snapshot_dir) {
+  if (IsModelFolder(snapshot_dir)) return snapshot_dir;
+  const auto ggufs = GgufFiles(snapshot_dir);
+  return ggufs.size() == 1 ? ggufs[0].string() : snapshot_dir;
 }
 
 }  // namespace gembed::hub

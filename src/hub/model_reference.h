@@ -15,4 +15,8 @@ namespace gembed::hub {
 // A model id that is not cached throws gembed::Error saying to run `gembed pull org/name`.
 std::string ResolveModelReference(const std::string& ref);
 
+// The model in a snapshot folder: the folder, or its GGUF file when it holds exactly one and
+// no config.json / modules.json (what `gembed pull` prints).
+std::string ModelPathInSnapshot(const std::string& snapshot_dir);
+
 }  // namespace gembed::hub
