@@ -47,18 +47,26 @@ void FakeHub::AddRepo(const std::string& repo_id, const std::string& dir, bool g
   Repo repo;
   repo.gated = gated;
   repo.commit = GitBlobSha1OfString("commit of " + repo_id);
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (!e.is_regular_file()) continue;
-    File f;
-    f.path = e.path().lexically_relative(dir).string();
-    f.content = ReadAll(e.path());
-    f.sha256 = Sha256OfString(f.content);
-    // The hub stores weights and large files in LFS; small text files in git.
-    f.lfs = e.path().extension() == ".safetensors" || f.content.size() > 1000000;
-    f.blob_id = GitBlobSha1OfString(f.lfs ? "version https://git-lfs.github.com/spec/v1\noid sha256:" + f.sha256 : f.content);
-    repo.files[f.path] = std::move(f);
+  // Read and hashed once per folder and process (tests serve one fixture as several repos).
+  static std::mutex cache_mu;
+  static std::map<std::string, std::map<std::string, File>> cache;
+  std::lock_guard<std::mutex> cache_lock(cache_mu);
+  auto& files = cache[dir];
+  if (files.empty()) {
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+      if (!e.is_regular_file()) continue;
+      File f;
+      f.path = e.path().lexically_relative(dir).string();
+      f.content = ReadAll(e.path());
+      f.sha256 = Sha256OfString(f.content);
+      // The hub stores weights and large files in LFS; small text files in git.
+      f.lfs = e.path().extension() == ".safetensors" || f.content.size() > 1000000;
+      f.blob_id = GitBlobSha1OfString(f.lfs ? "version https://git-lfs.github.com/spec/v1\noid sha256:" + f.sha256 : f.content);
+      files[f.path] = std::move(f);
+    }
   }
-  if (repo.files.empty()) throw std::runtime_error("FakeHub: no files in " + dir);
+  if (files.empty()) throw std::runtime_error("FakeHub: no files in " + dir);
+  repo.files = files;
   std::lock_guard<std::mutex> lock(mu_);
   repos_[repo_id] = std::move(repo);
 }

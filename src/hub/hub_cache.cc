@@ -21,12 +21,14 @@ std::string RepoFolderName(const std::string& repo_id) {
   return name;
 }
 
-RepoCache::RepoCache(const fs::path& cache_dir, const std::string& repo_id) : root_(cache_dir / RepoFolderName(repo_id)) {}
+RepoCache::RepoCache(const fs::path& cache_dir, const std::string& repo_id)
+    : root_(cache_dir / RepoFolderName(repo_id)), locks_(cache_dir / ".locks" / RepoFolderName(repo_id)) {}
 
 fs::path RepoCache::BlobPath(const std::string& etag) const { return root_ / "blobs" / etag; }
 fs::path RepoCache::IncompletePath(const std::string& etag) const { return root_ / "blobs" / (etag + ".incomplete"); }
 fs::path RepoCache::SnapshotDir(const std::string& commit) const { return root_ / "snapshots" / commit; }
 fs::path RepoCache::RefPath(const std::string& revision) const { return root_ / "refs" / revision; }
+fs::path RepoCache::LockPath(const std::string& etag) const { return locks_ / (etag + ".lock"); }
 
 std::optional<std::string> RepoCache::ResolveRevision(const std::string& revision) const {
   if (IsCommitHash(revision)) return revision;

@@ -6,6 +6,7 @@
 //     blobs/{etag}.incomplete       a download in progress (resumed with an HTTP Range)
 //     snapshots/{commit}/{path}     relative symlinks to ../../blobs/{etag}
 //     refs/{revision}               the commit a branch or tag pointed at when last pulled
+//   {cache}/.locks/models--{org}--{name}/{etag}.lock   held while that blob downloads
 #pragma once
 
 #include <filesystem>
@@ -26,6 +27,8 @@ class RepoCache {
   std::filesystem::path IncompletePath(const std::string& etag) const;
   std::filesystem::path SnapshotDir(const std::string& commit) const;
   std::filesystem::path RefPath(const std::string& revision) const;
+  // {cache}/.locks/models--org--name/{etag}.lock, huggingface_hub's lock for that blob.
+  std::filesystem::path LockPath(const std::string& etag) const;
 
   // The commit `revision` names: itself when it is a commit hash, else refs/{revision}.
   std::optional<std::string> ResolveRevision(const std::string& revision) const;
@@ -41,6 +44,7 @@ class RepoCache {
 
  private:
   std::filesystem::path root_;
+  std::filesystem::path locks_;
 };
 
 }  // namespace gembed::hub

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hub/blob_lock.h"
 #include "hub/file_digest.h"
 #include "hub/hub_cache.h"
 #include "hub/hub_env.h"
@@ -246,6 +247,8 @@ class Puller {
     const std::string location = head.status >= 300 && !Header(head, "location").empty() ? Header(head, "location") : resolve;
     const std::string where = location[0] == '/' ? UrlOrigin(resolve) + location : location;
 
+    // One download of a blob at a time, across processes (and with huggingface_hub).
+    const BlobLock lock(cache_.LockPath(etag), [&] { progress_.Notice(f.path + ": another process is downloading it; waiting"); });
     if (BlobComplete(etag, size)) {
       progress_.FileStart(f.path, index, count, size < 0 ? 0 : size, size < 0 ? 0 : size);
       cache_.LinkSnapshotFile(commit, f.path, etag);

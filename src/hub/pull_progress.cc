@@ -94,9 +94,13 @@ class BarProgress : public PullProgress, FileState {
     Draw();
   }
   void FileDone(bool downloaded) override {
-    if (downloaded) bytes_ = size_;
-    Draw(downloaded ? "" : " (cached)");
-    std::fprintf(out_, "\n");
+    if (downloaded) {
+      bytes_ = size_;
+      Draw();
+      std::fprintf(out_, "\n");
+    } else {
+      std::fprintf(out_, "\r\033[K%s %s: already in the cache\n", Counter().c_str(), path_.c_str());
+    }
     std::fflush(out_);
   }
 

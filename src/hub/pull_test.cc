@@ -1,10 +1,14 @@
 // gembed pull against a loopback hub (fake_hub.h) serving the tiny-text fixture model.
 #include "hub/pull.h"
 
+#include <atomic>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include "embedder/model_folder.h"
 #include "fake_hub.h"
+#include "hub/blob_lock.h"
 #include "hub/file_digest.h"
 #include "hub/hub_cache.h"
 #include "hub/hub_env.h"
@@ -296,6 +300,46 @@ TEST_F(PullTest, BlobsAreSharedWithFilesAnotherToolAlreadyFetched) {
   EXPECT_EQ(r.files_cached, 1);
   EXPECT_TRUE(RequestsTo("/cdn/").empty());
   EXPECT_TRUE(fs::is_symlink(r.snapshot / "model.safetensors"));
+}
+
+// Notices, as a PullProgress sees them, for tests that run a pull on another thread.
+class NoticeRecorder : public PullProgress {
+ public:
+  void Notice(const std::string& m) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    notices_ += m + "\n";
+  }
+  void FileStart(const std::string&, int, int, uint64_t, uint64_t) override {}
+  void FileProgress(uint64_t) override {}
+  void FileDone(bool) override {}
+  std::string notices() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return notices_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::string notices_;
+};
+
+TEST_F(PullTest, ABlobBeingDownloadedElsewhereIsWaitedFor) {
+  const std::string sha = hub_.Sha256(kRepo, "2_Dense/model.safetensors");
+  auto holder = std::make_unique<BlobLock>(Cache().LockPath(sha), nullptr);  // as another pull would hold it
+  EXPECT_EQ(Cache().LockPath(sha), home_ / "hub" / ".locks" / "models--test--tiny-text" / (sha + ".lock"));
+  NoticeRecorder recorder;
+  std::atomic<bool> done{false};
+  std::thread puller([&] {
+    Pull({.reference = kRepo, .files = {.include = {"2_Dense/model.safetensors"}}, .progress = &recorder});
+    done = true;
+  });
+  for (int i = 0; i < 500 && recorder.notices().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_NE(recorder.notices().find("2_Dense/model.safetensors: another process is downloading it; waiting"), std::string::npos);
+  EXPECT_FALSE(done);
+  EXPECT_TRUE(RequestsTo("/cdn/").empty());
+  holder.reset();
+  puller.join();
+  EXPECT_TRUE(done);
+  EXPECT_EQ(Sha256OfFile(Cache().SnapshotDir(hub_.Commit(kRepo)) / "2_Dense/model.safetensors"), sha);
 }
 
 }  // namespace
