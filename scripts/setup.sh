@@ -9,6 +9,9 @@ PACKAGES=(
   libsimdjson-dev      # JSON: the 33 MB tokenizer.json, parsed fast
   libcli11-dev         # command-line parsing
   libgtest-dev         # tests
+  libcurl4-openssl-dev # gembed pull: HTTPS downloads from the Hugging Face hub
+  libssl-dev           # gembed pull: sha256 / git sha1 checks of downloads (libcrypto)
+  libcpp-httplib-dev   # tests: a loopback stand-in for the hub (src/hub/fake_hub.cc)
   python3-numpy        # ../shared/tools/make_random_model.py (full-size random model)
 )
 
