@@ -97,6 +97,11 @@ void FakeHub::Corrupt(const std::string& path) {
   corrupt_ = path;
 }
 
+void FakeHub::IgnoreRanges(bool ignore) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ignore_ranges_ = ignore;
+}
+
 std::vector<FakeHub::Request> FakeHub::requests() const {
   std::lock_guard<std::mutex> lock(mu_);
   return requests_;
@@ -149,12 +154,22 @@ void FakeHub::Serve() {
   const auto send_file = [this](const httplib::Request& req, httplib::Response& res, const File& f, size_t log_index) {
     std::string content = f.content;
     uint64_t cut = UINT64_MAX;
+    bool whole = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      whole = ignore_ranges_;
       if (corrupt_ == f.path && !content.empty()) content[content.size() / 2] ^= 0x5a;
       if (req.method == "GET" && cuts_left_ > 0) --cuts_left_, cut = cut_after_;
     }
     auto shared = std::make_shared<std::string>(std::move(content));
+    if (whole) {  // a plain 200 with the whole body, whatever the Range asked for
+      // httplib applies req.ranges to any body after the handler returns; the Request it
+      // hands us is its own non-const object, so clearing them is defined behaviour.
+      const_cast<httplib::Request&>(req).ranges.clear();
+      res.status = 200;
+      res.set_content(*shared, "application/octet-stream");
+      return;
+    }
     res.set_content_provider(shared->size(), "application/octet-stream",
                              [this, shared, cut, log_index, sent = uint64_t(0)](size_t offset, size_t length, httplib::DataSink& sink) mutable {
                                const size_t n = std::min<size_t>({length, 65536, size_t(cut - std::min(cut, sent))});

@@ -40,6 +40,9 @@ class FakeHub {
   void CutTransfers(int transfers, uint64_t after_bytes);
   // File `path` is sent with one byte changed (its published digests stay right).
   void Corrupt(const std::string& path);
+  // Range headers are ignored: every transfer sends the whole file with 200, as some
+  // servers and proxies do.
+  void IgnoreRanges(bool ignore);
 
   struct Request {
     std::string method;  // GET, HEAD
@@ -75,6 +78,7 @@ class FakeHub {
   int cuts_left_ = 0;
   uint64_t cut_after_ = 0;
   std::string corrupt_;
+  bool ignore_ranges_ = false;
 };
 
 }  // namespace gembed::hub::testing

@@ -212,6 +212,19 @@ TEST_F(PullTest, AFailedPullKeepsThePartialFileAndTheNextOneResumesIt) {
   EXPECT_FALSE(fs::exists(cache.IncompletePath(sha)));
 }
 
+TEST_F(PullTest, AServerThatIgnoresTheRangeGivesTheWholeFileAgain) {
+  const std::string file = "tokenizer.json";
+  hub_.CutTransfers(1, 3 << 20);
+  EXPECT_THROW(PullRepo(kRepo, {.include = {file}}, "", /*attempts=*/1), HubError);
+  hub_.IgnoreRanges(true);
+  hub_.ClearRequests();
+  const PullResult r = PullRepo(kRepo, {.include = {file}});
+  const auto cdn = RequestsTo("/cdn/");
+  ASSERT_EQ(cdn.size(), 1u);
+  EXPECT_EQ(cdn[0].range, "bytes=" + std::to_string(3 << 20) + "-");  // asked for the rest, got everything
+  EXPECT_EQ(Sha256OfFile(r.snapshot / file), hub_.Sha256(kRepo, file));
+}
+
 TEST_F(PullTest, DamagedBytesAreRejectedAndNeverPlacedInTheSnapshot) {
   hub_.Corrupt("model.safetensors");
   try {
