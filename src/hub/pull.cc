@@ -2,6 +2,8 @@
 
 #include <sys/statvfs.h>
 
+#include <charconv>
+
 #include <nlohmann/json.hpp>
 
 #include "hub/blob_lock.h"
@@ -242,7 +244,8 @@ class Puller {
     if (size < 0) {
       std::string s = Header(head, "x-linked-size");
       if (s.empty()) s = Header(head, "content-length");
-      if (!s.empty()) size = std::stoll(s);
+      int64_t n = -1;
+      if (std::from_chars(s.data(), s.data() + s.size(), n).ec == std::errc() && n >= 0) size = n;
     }
     const std::string location = head.status >= 300 && !Header(head, "location").empty() ? Header(head, "location") : resolve;
     const std::string where = location[0] == '/' ? UrlOrigin(resolve) + location : location;
