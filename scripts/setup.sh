@@ -10,8 +10,10 @@ PACKAGES=(
   libcli11-dev         # command-line parsing
   libgtest-dev         # tests
   libsqlite3-dev       # collections: one SQLite file (FTS5 for BM25)
-  libssl-dev           # collections: SHA-256 content hashes (libcrypto)
+  libssl-dev           # SHA-256: collection content hashes, checks of downloads (libcrypto)
   libhnswlib-dev       # approximate nearest-neighbour index (header-only HNSW, src/index)
+  libcurl4-openssl-dev # gembed pull: HTTPS downloads from the Hugging Face hub
+  libcpp-httplib-dev   # tests: a loopback stand-in for the hub (src/hub/fake_hub.cc)
   python3-numpy        # ../shared/tools/make_random_model.py (full-size random model)
 )
 

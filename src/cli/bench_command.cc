@@ -31,6 +31,7 @@
 #include "cli/commands.h"
 #include "cli/random_model.h"
 #include "embedder/embedder.h"
+#include "hub/model_reference.h"
 
 extern char** environ;
 
@@ -299,8 +300,8 @@ ordered_json RunChild(const BenchArgs& a, const std::string& model_dir, const st
 // --model, else $GEMBED_MODEL, else the full-size random model in the user's cache folder
 // (created once, atomically, by init-random's code).
 std::string BenchModel(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (const char* env = std::getenv("GEMBED_MODEL"); env != nullptr && *env != '\0') return env;
+  if (!flag.empty()) return hub::ResolveModelReference(flag);
+  if (const char* env = std::getenv("GEMBED_MODEL"); env != nullptr && *env != '\0') return hub::ResolveModelReference(env);
   fs::path cache;
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && xdg[0] == '/') {
     cache = xdg;

@@ -8,6 +8,8 @@
 namespace gembed::cli {
 
 // The model folder: --model, else $GEMBED_MODEL; throws gembed::Error when neither is set.
+// A Hugging Face model id (org/name[@revision]) that is not a path resolves to its snapshot
+// in the local HF cache (hub/model_reference.h).
 std::string ResolveModelPath(const std::string& flag);
 
 struct EmbedArgs {
@@ -122,5 +124,14 @@ struct SearchArgs {
   std::string weights = "auto";
 };
 int RunSearch(const SearchArgs& args);
+// gembed pull REPO[@REVISION] [--token T] [--include GLOB…] [--all] [--quiet]
+struct PullArgs {
+  std::string repo;                  // org/name[@revision]
+  std::string token;                 // else $HF_TOKEN, else $HF_HOME/token
+  std::vector<std::string> include;  // only files matching these globs
+  bool all = false;                  // every file, even formats gembed does not read
+  bool quiet = false;                // no progress on stderr
+};
+int RunPull(const PullArgs& args);
 
 }  // namespace gembed::cli

@@ -141,6 +141,14 @@ void AddSearch(CLI::App& app, SearchArgs& a) {
   c->add_option("--threads", a.threads, "Threads (default: all cores)")->check(CLI::Range(0, 1024));
   c->add_option("--weights", a.weights, "Weight type to compute with: auto, f32, bf16, q8_0, q4_0, mixed")
       ->check(CLI::IsMember({"auto", "f32", "bf16", "q8_0", "q4_0", "mixed"}));
+void AddPull(CLI::App& app, PullArgs& a) {
+  CLI::App* c = app.add_subcommand("pull", "Download a model from the Hugging Face hub into the HF cache; prints its folder");
+  c->add_option("repo", a.repo, "ORG/NAME[@REVISION] (branch, tag or commit; default main), e.g. google/embeddinggemma-300m")->required();
+  c->add_option("--token", a.token, "Hugging Face token for gated or private models (default: $HF_TOKEN, else $HF_HOME/token)");
+  auto* inc = c->add_option("--include", a.include, "Only files matching these globs (e.g. '*Q8_0.gguf'); replaces the default selection");
+  auto* all = c->add_flag("--all", a.all, "Every file, including formats gembed does not read (ONNX, PyTorch .bin, …)");
+  inc->excludes(all);
+  c->add_flag("-q,--quiet", a.quiet, "No progress on stderr");
 }
 
 }  // namespace
@@ -159,6 +167,7 @@ int main(int argc, char** argv) {
   ConvertArgs convert, quantize;
   IndexArgs index;
   SearchArgs search;
+  PullArgs pull;
   AddEmbed(app, embed);
   AddTokenize(app, tokenize);
   AddInfo(app, info);
@@ -168,6 +177,7 @@ int main(int argc, char** argv) {
   AddQuantize(app, quantize);
   AddIndex(app, index);
   AddSearch(app, search);
+  AddPull(app, pull);
   try {
     app.parse(argc, argv);
     if (app.got_subcommand("embed")) return RunEmbed(embed);
@@ -179,6 +189,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("quantize")) return RunConvert(quantize);
     if (app.got_subcommand("index")) return RunIndex(index);
     if (app.got_subcommand("search")) return RunSearch(search);
+    if (app.got_subcommand("pull")) return RunPull(pull);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
