@@ -89,7 +89,7 @@ int RunCluster(const ClusterArgs& args) {
       const auto central = tasks::CentralMembers(m, r, c);
       out += "\ncluster " + std::to_string(c) + " · " + std::to_string(r.sizes[c]) + " item" + (r.sizes[c] == 1 ? "" : "s") + "\n";
       for (size_t i = 0; i < std::min<size_t>(args.show, central.size()); ++i) {
-        out += "    " + Score(central[i].second) + "  [" + items.items[central[i].first].id + "] " +
+        out += "   " + Score(central[i].second, 7) + "  [" + items.items[central[i].first].id + "] " +
                Shorten(items.items[central[i].first].text, 64) + "\n";
       }
       if (central.size() > static_cast<size_t>(args.show)) out += "    … " + std::to_string(central.size() - args.show) + " more\n";

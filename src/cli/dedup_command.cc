@@ -56,7 +56,7 @@ int RunDedup(const DedupArgs& args) {
       for (size_t i = 0; i < group.members.size(); ++i) {
         const size_t m_i = group.members[i];
         const bool exact = dup_of[m_i] == dup_of[group.members[0]];
-        out += "    " + (i == 0 ? std::string("  keep") : exact ? std::string(" exact") : Score(group.scores[i])) + "  [" +
+        out += "   " + (i == 0 ? std::string("   keep") : exact ? std::string("  exact") : Score(group.scores[i], 7)) + "  [" +
                items.items[m_i].id + "] " + Shorten(items.items[m_i].text, 64) + "\n";
       }
     }

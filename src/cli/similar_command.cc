@@ -37,7 +37,7 @@ int RunSimilar(const SimilarArgs& args) {
         AppendItemFields(&out, items, p.b);
         out += "}}\n";
       } else {
-        out += Score(p.score) + "  [" + items.items[p.a].id + "] " + Shorten(items.items[p.a].text, 40) + "  <->  [" +
+        out += Score(p.score, 7) + "  [" + items.items[p.a].id + "] " + Shorten(items.items[p.a].text, 40) + "  <->  [" +
                items.items[p.b].id + "] " + Shorten(items.items[p.b].text, 40) + "\n";
       }
     }
@@ -63,7 +63,7 @@ int RunSimilar(const SimilarArgs& args) {
       } else {
         out += "[" + items.items[i].id + "] " + Shorten(items.items[i].text) + "\n";
         for (const auto& n : neighbours[i]) {
-          out += "    " + Score(n.score) + "  [" + items.items[n.index].id + "] " + Shorten(items.items[n.index].text, 64) + "\n";
+          out += "   " + Score(n.score, 7) + "  [" + items.items[n.index].id + "] " + Shorten(items.items[n.index].text, 64) + "\n";
         }
       }
     }

@@ -63,9 +63,9 @@ void AppendItemFields(std::string* s, const tasks::Items& items, size_t index) {
   *s += ", \"index\": " + std::to_string(index);
 }
 
-std::string Score(double v) {
+std::string Score(double v, int width) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4f", v);
+  std::snprintf(buf, sizeof buf, "%*.4f", width, v);
   return buf;
 }
 

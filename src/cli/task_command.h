@@ -33,7 +33,7 @@ std::string Shorten(const std::string& text, size_t max_chars = 72);
 // Appends "\"id\": …, \"index\": N" for item `index` (0-based input order).
 void AppendItemFields(std::string* s, const tasks::Items& items, size_t index);
 
-// "%.4f" of a score, for human output.
-std::string Score(double v);
+// A score for human output: "%.4f", right-aligned in `width` characters.
+std::string Score(double v, int width = 0);
 
 }  // namespace gembed::cli

@@ -146,8 +146,8 @@ std::string CheckSameEmbedding(const EmbeddingIdentity& trained, const Embedding
            std::to_string(now.model_dim) + ": use the model it was trained with, or retrain";
   }
   if (trained.dim != now.dim) {
-    return was + " cut to " + std::to_string(trained.dim) + " dimensions, not " + std::to_string(now.dim) + " (drop --dim or pass --dim " +
-           std::to_string(trained.dim) + ")";
+    return was + " at " + std::to_string(trained.dim) + " dimensions, not " + std::to_string(now.dim) +
+           (trained.dim == trained.model_dim ? std::string(" (drop --dim)") : " (drop --dim, or pass --dim " + std::to_string(trained.dim) + ")");
   }
   if (trained.prompt != now.prompt) {
     return was + " with the prompt \"" + trained.prompt + "\", not \"" + now.prompt + "\" (drop --prompt/--prompt-text to use the trained one)";

@@ -162,7 +162,7 @@ TEST(ClassifierFile, MismatchedEmbeddingsExplained) {
   const EmbeddingIdentity a = Trained().embedding;
   EmbeddingIdentity b = a;
   b.dim = 4;
-  EXPECT_NE(CheckSameEmbedding(a, b).find("cut to 8 dimensions, not 4"), std::string::npos);
+  EXPECT_NE(CheckSameEmbedding(a, b).find("at 8 dimensions, not 4 (drop --dim, or pass --dim 8)"), std::string::npos);
   b = a;
   b.model_dim = 64;
   EXPECT_NE(CheckSameEmbedding(a, b).find("gives 64"), std::string::npos);
