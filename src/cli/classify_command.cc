@@ -7,6 +7,7 @@
 #include <map>
 
 #include "base/error.h"
+#include "base/thread_pool.h"
 #include "cli/commands.h"
 #include "cli/output_writer.h"
 #include "cli/task_command.h"
@@ -89,7 +90,9 @@ int RunClassifyTrain(const ClassifyTrainArgs& args) {
   for (size_t r : split.test) ytest.push_back(y[r]);
   tasks::TrainStats stats;
   tasks::ClassifierFile file;
-  file.classifier = tasks::TrainSoftmaxRegression(Rows(m, split.train), ytrain, labels, {.l2 = args.l2, .max_iter = args.max_iter}, &stats);
+  ThreadPool pool(args.task.threads);
+  file.classifier =
+      tasks::TrainSoftmaxRegression(Rows(m, split.train), ytrain, labels, {.l2 = args.l2, .max_iter = args.max_iter}, &stats, &pool);
   file.embedding = identity;
   const tasks::Report train_report = tasks::Evaluate(ytrain, Predict(file.classifier, m, split.train), labels);
   const tasks::Report test_report = tasks::Evaluate(ytest, Predict(file.classifier, m, split.test), labels);

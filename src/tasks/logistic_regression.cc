@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "base/thread_pool.h"
 
 namespace gembed::tasks {
 
@@ -20,41 +21,80 @@ double SoftmaxInPlace(std::vector<double>& v) {
   return mx + std::log(s);
 }
 
+// Σ a[j]·b[j] in four interleaved partial sums (vectorisable; a fixed order).
+double Dot4(const double* a, const double* b, size_t n) {
+  double acc[4] = {0, 0, 0, 0};
+  size_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    for (int t = 0; t < 4; ++t) acc[t] += a[j + t] * b[j + t];
+  }
+  for (; j < n; ++j) acc[0] += a[j] * b[j];
+  return (acc[0] + acc[2]) + (acc[1] + acc[3]);
+}
+
 // The objective over standardised features z (n × d), and its gradient. θ = [W (C×d), b (C)].
+// Rows are processed in fixed chunks, in parallel when a pool is given, each into its own
+// partial sums, which are then added in chunk order: the result does not depend on the
+// number of threads.
 struct Objective {
+  static constexpr size_t kChunk = 256;
   const std::vector<double>& z;
   const std::vector<int>& y;
   size_t n, d, c;
   double l2;
+  ThreadPool* pool;
 
-  double operator()(const std::vector<double>& theta, std::vector<double>* grad) const {
-    grad->assign(theta.size(), 0.0);
-    const double* w = theta.data();
-    const double* b = theta.data() + c * d;
-    double* gw = grad->data();
-    double* gb = grad->data() + c * d;
-    double loss = 0;
+  // Loss and gradient (unscaled sums) of rows [r0, r1) into part (c·d + c + 1 doubles, the
+  // last one the loss).
+  void Rows(const double* w, const double* b, size_t r0, size_t r1, double* part) const {
     std::vector<double> logits(c);
-    for (size_t i = 0; i < n; ++i) {
+    double* gw = part;
+    double* gb = part + c * d;
+    double loss = 0;
+    for (size_t i = r0; i < r1; ++i) {
       const double* zi = z.data() + i * d;
-      for (size_t k = 0; k < c; ++k) {
-        double s = b[k];
-        for (size_t j = 0; j < d; ++j) s += w[k * d + j] * zi[j];
-        logits[k] = s;
-      }
+      for (size_t k = 0; k < c; ++k) logits[k] = b[k] + Dot4(w + k * d, zi, d);
       const double correct = logits[y[i]];
       loss += SoftmaxInPlace(logits) - correct;
       logits[y[i]] -= 1.0;  // now p − onehot: the gradient of the loss in the logits
       for (size_t k = 0; k < c; ++k) {
-        const double g = logits[k] / static_cast<double>(n);
+        const double g = logits[k];
         gb[k] += g;
-        for (size_t j = 0; j < d; ++j) gw[k * d + j] += g * zi[j];
+        double* gwk = gw + k * d;
+        for (size_t j = 0; j < d; ++j) gwk[j] += g * zi[j];
       }
     }
-    loss /= static_cast<double>(n);
+    part[c * d + c] = loss;
+  }
+
+  double operator()(const std::vector<double>& theta, std::vector<double>* grad) const {
+    const size_t chunks = (n + kChunk - 1) / kChunk;
+    const size_t width = c * d + c + 1;
+    std::vector<double> parts(chunks * width, 0.0);
+    auto run = [&](size_t b0, size_t b1) {
+      for (size_t ch = b0; ch < b1; ++ch) {
+        Rows(theta.data(), theta.data() + c * d, ch * kChunk, std::min(n, (ch + 1) * kChunk), parts.data() + ch * width);
+      }
+    };
+    if (pool == nullptr || pool->num_threads() == 1 || chunks < 2) {
+      run(0, chunks);
+    } else {
+      pool->ParallelFor(chunks, run);
+    }
+    grad->assign(theta.size(), 0.0);
+    double loss = 0;
+    for (size_t ch = 0; ch < chunks; ++ch) {
+      const double* part = parts.data() + ch * width;
+      for (size_t t = 0; t < c * d + c; ++t) (*grad)[t] += part[t];
+      loss += part[c * d + c];
+    }
+    const double inv_n = 1.0 / static_cast<double>(n);
+    loss *= inv_n;
+    for (double& g : *grad) g *= inv_n;
+    const double* w = theta.data();
     for (size_t t = 0; t < c * d; ++t) {
       loss += 0.5 * l2 * w[t] * w[t];
-      gw[t] += l2 * w[t];
+      (*grad)[t] += l2 * w[t];
     }
     return loss;
   }
@@ -87,7 +127,7 @@ size_t SoftmaxClassifier::Predict(const float* x, double* probability) const {
 }
 
 SoftmaxClassifier TrainSoftmaxRegression(const EmbeddingMatrix& x, const std::vector<int>& y, std::vector<std::string> labels,
-                                         const TrainOptions& options, TrainStats* stats) {
+                                         const TrainOptions& options, TrainStats* stats, ThreadPool* pool) {
   if (x.rows == 0) throw Error("no training items");
   if (labels.size() < 2) throw Error("training needs at least two different labels, got " + std::to_string(labels.size()));
   if (y.size() != x.rows) throw Error("labels and embeddings differ in count");
@@ -115,7 +155,7 @@ SoftmaxClassifier TrainSoftmaxRegression(const EmbeddingMatrix& x, const std::ve
   }
 
   // L-BFGS with a backtracking (Armijo) line search; 10 correction pairs.
-  const Objective f{z, y, n, d, c, options.l2};
+  const Objective f{z, y, n, d, c, options.l2, pool};
   std::vector<double> theta(c * d + c, 0.0), grad, next(theta.size()), next_grad;
   double loss = f(theta, &grad);
   std::deque<std::pair<std::vector<double>, std::vector<double>>> history;  // (s, y) pairs

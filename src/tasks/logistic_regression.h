@@ -12,6 +12,10 @@
 
 #include "tasks/embedding_matrix.h"
 
+namespace gembed {
+class ThreadPool;
+}
+
 namespace gembed::tasks {
 
 struct SoftmaxClassifier {
@@ -40,8 +44,9 @@ struct TrainStats {
 };
 
 // y[i] is the class index (into `labels`) of row i. Throws gembed::Error for fewer than two
-// classes, an empty matrix or a y out of range.
+// classes, an empty matrix or a y out of range. The result is the same with or without a
+// pool, for any number of threads.
 SoftmaxClassifier TrainSoftmaxRegression(const EmbeddingMatrix& x, const std::vector<int>& y, std::vector<std::string> labels,
-                                         const TrainOptions& options = {}, TrainStats* stats = nullptr);
+                                         const TrainOptions& options = {}, TrainStats* stats = nullptr, ThreadPool* pool = nullptr);
 
 }  // namespace gembed::tasks

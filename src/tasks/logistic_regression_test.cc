@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "base/error.h"
+#include "base/thread_pool.h"
 #include "fixtures.h"
 #include "tasks/classifier_file.h"
 #include "tasks/evaluation.h"
@@ -52,6 +53,20 @@ TEST(SoftmaxRegression, HeldOutPointsOfTheSameBlobs) {
   std::vector<int> truth, predicted;
   for (size_t i : split.test) truth.push_back(y[i]), predicted.push_back(static_cast<int>(c.Predict(x.row(i))));
   EXPECT_EQ(Evaluate(truth, predicted, c.labels).accuracy, 1.0);
+}
+
+TEST(SoftmaxRegression, SameResultForAnyThreadCount) {
+  const EmbeddingMatrix x = testing::RandomUnitRows(700, 12, 4);  // 3 row chunks, not separable
+  std::vector<int> y;
+  for (size_t i = 0; i < x.rows; ++i) y.push_back(static_cast<int>(i % 3));
+  ThreadPool pool(3);
+  TrainStats a, b;
+  const SoftmaxClassifier one = TrainSoftmaxRegression(x, y, {"a", "b", "c"}, {.max_iter = 50}, &a);
+  const SoftmaxClassifier many = TrainSoftmaxRegression(x, y, {"a", "b", "c"}, {.max_iter = 50}, &b, &pool);
+  EXPECT_EQ(one.weights, many.weights);
+  EXPECT_EQ(one.bias, many.bias);
+  EXPECT_EQ(a.loss, b.loss);
+  EXPECT_GT(a.loss, 0.5);  // random labels cannot be fitted well in 12 dimensions
 }
 
 TEST(SoftmaxRegression, BadTrainingInput) {
