@@ -9,6 +9,7 @@
 #include "cli/output_writer.h"
 #include "cli/task_command.h"
 #include "tasks/kmeans.h"
+#include "tasks/progress.h"
 
 namespace gembed::cli {
 
@@ -31,7 +32,12 @@ int RunCluster(const ClusterArgs& args) {
   if (args.k > 0) {
     r = tasks::SphericalKMeans(m, opt, &pool);
   } else {
-    tasks::KChoice choice = tasks::ChooseK(m, args.k_min, args.k_max, opt, &pool);
+    tasks::Progress progress = tasks::Progress::ForStderr("clustering", 0, "values of k");
+    tasks::KChoice choice = tasks::ChooseK(m, args.k_min, args.k_max, opt, &pool, [&](int, int, int total) {
+      progress.SetTotal(static_cast<size_t>(total));
+      progress.Add(1, 0);
+    });
+    progress.Finish();
     r = std::move(choice.best);
     tried = std::move(choice.silhouettes);
   }

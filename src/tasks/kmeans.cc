@@ -207,7 +207,8 @@ double Silhouette(const EmbeddingMatrix& m, const std::vector<int>& assignment, 
   return total / static_cast<double>(m.rows);
 }
 
-KChoice ChooseK(const EmbeddingMatrix& m, int k_min, int k_max, KMeansOptions options, ThreadPool* pool) {
+KChoice ChooseK(const EmbeddingMatrix& m, int k_min, int k_max, KMeansOptions options, ThreadPool* pool,
+                const std::function<void(int k, int tried, int total)>& done) {
   if (m.rows < 3) throw Error("choosing k needs at least 3 items (give --k for fewer)");
   if (k_min < 2) throw Error("--k-min must be at least 2 (a silhouette needs two clusters)");
   if (k_max < k_min) throw Error("--k-max must be at least --k-min");
@@ -221,6 +222,7 @@ KChoice ChooseK(const EmbeddingMatrix& m, int k_min, int k_max, KMeansOptions op
     const double s = Silhouette(m, r.assignment, k);
     choice.silhouettes.push_back({k, s});
     if (s > best_score) best_score = s, choice.best = std::move(r);
+    if (done) done(k, k - k_min + 1, k_max - k_min + 1);
   }
   return choice;
 }

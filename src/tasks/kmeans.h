@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "tasks/embedding_matrix.h"
@@ -51,7 +52,9 @@ struct KChoice {
 
 // Runs k-means for every k in [k_min, k_max] (capped at rows − 1; k_min >= 2) and keeps the
 // one of highest silhouette (ties: the smaller k). Throws gembed::Error with fewer than 3 rows.
-KChoice ChooseK(const EmbeddingMatrix& m, int k_min, int k_max, KMeansOptions options, ThreadPool* pool = nullptr);
+// `done` (optional) is called after each k, for progress.
+KChoice ChooseK(const EmbeddingMatrix& m, int k_min, int k_max, KMeansOptions options, ThreadPool* pool = nullptr,
+                const std::function<void(int k, int tried, int total)>& done = nullptr);
 
 // The members of `cluster`, most central (highest cosine to the centroid) first, with
 // their scores.

@@ -98,8 +98,14 @@ TEST(KMeans, SilhouettePicksTheTrueK) {
     EXPECT_EQ(choice.silhouettes.size(), 8u);
     ExpectRecovered(choice.best.assignment, blobs, 25);
   }
-  // k_max is capped at rows − 1.
-  const KChoice small = ChooseK(Blobs(2, 2, 8, 0.01, 4), 2, 10, {});
+  // k_max is capped at rows − 1; progress is reported per k.
+  std::vector<int> reported;
+  const KChoice small = ChooseK(Blobs(2, 2, 8, 0.01, 4), 2, 10, {}, nullptr, [&](int k, int tried, int total) {
+    reported.push_back(k);
+    EXPECT_EQ(total, 2);
+    EXPECT_EQ(tried, k - 1);
+  });
+  EXPECT_EQ(reported, (std::vector<int>{2, 3}));
   EXPECT_EQ(small.silhouettes.back().first, 3);
 }
 

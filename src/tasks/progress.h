@@ -12,18 +12,21 @@ namespace gembed::tasks {
 class Progress {
  public:
   // enabled = false makes every call a no-op; Progress::ForStderr() decides by isatty.
-  Progress(std::string what, size_t total, bool enabled, std::FILE* out = stderr);
-  static Progress ForStderr(std::string what, size_t total);
+  // `unit` names what is counted ("items", "values of k").
+  Progress(std::string what, size_t total, bool enabled, std::FILE* out = stderr, std::string unit = "items");
+  static Progress ForStderr(std::string what, size_t total, std::string unit = "items");
   ~Progress();
 
   void Add(size_t items, size_t tokens);  // more work done
   void Finish();                          // wipes the line
+  void SetTotal(size_t total) { total_ = total; }
 
   // The status line for the given state (exposed for tests).
-  static std::string Line(const std::string& what, size_t done, size_t total, size_t tokens, double seconds);
+  static std::string Line(const std::string& what, size_t done, size_t total, size_t tokens, double seconds,
+                          const std::string& unit = "items");
 
  private:
-  std::string what_;
+  std::string what_, unit_;
   size_t total_, done_ = 0, tokens_ = 0;
   bool enabled_;
   bool shown_ = false;

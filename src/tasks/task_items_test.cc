@@ -91,6 +91,7 @@ TEST(Progress, LineShowsCountsRateAndTimeLeft) {
   EXPECT_EQ(Progress::Line("embedding", 100, 400, 5000, 10.0), "embedding 100/400 items · 500 tok/s · 0:30 left");
   EXPECT_EQ(Progress::Line("embedding", 0, 400, 0, 0.0), "embedding 0/400 items");
   EXPECT_EQ(Progress::Line("embedding", 400, 400, 800, 2.0), "embedding 400/400 items · 400 tok/s");
+  EXPECT_EQ(Progress::Line("clustering", 2, 8, 0, 65.0, "values of k"), "clustering 2/8 values of k · 3:15 left");
   // Disabled: writes nothing.
   char* buf = nullptr;
   size_t len = 0;
