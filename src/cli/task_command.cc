@@ -19,7 +19,8 @@ TaskSession OpenTask(const TaskArgs& args, const std::string& default_name, cons
   s.model = Embedder::Load(ResolveModelPath(args.model), {.threads = args.threads, .weights = args.weights});
   std::optional<std::string> text = args.has_prompt_text ? std::optional<std::string>(args.prompt_text) : std::nullopt;
   if (!text && args.prompt.empty() && default_text) {
-    s.embed.prompt = {default_name.empty() ? std::nullopt : std::optional<std::string>(default_name), *default_text, false};
+    s.embed.prompt = {default_name.empty() ? std::nullopt : std::optional<std::string>(default_name), *default_text,
+                      tasks::IsDocumentPrompt(default_name)};
   } else {
     s.embed.prompt = tasks::ResolveTaskPrompt(*s.model, default_name, args.prompt, text);
   }

@@ -11,9 +11,9 @@ namespace gembed::tasks {
 namespace {
 // Items per Embed call: large enough to fill batches, small enough for lively progress.
 constexpr size_t kChunk = 64;
+}  // namespace
 
 bool IsDocumentPrompt(const std::string& name) { return name == "document" || name == "Retrieval-document"; }
-}  // namespace
 
 TaskPrompt ResolveTaskPrompt(const Embedder& model, const std::string& task_default, const std::string& flag_name,
                              const std::optional<std::string>& flag_text) {

@@ -29,6 +29,9 @@ struct TaskPrompt {
 TaskPrompt ResolveTaskPrompt(const Embedder& model, const std::string& task_default, const std::string& flag_name,
                              const std::optional<std::string>& flag_text);
 
+// The prompts that take a document's title ("title: {title} | text: ").
+bool IsDocumentPrompt(const std::string& name);
+
 // "STS (task: sentence similarity | query: )" / "custom (…)" / "none": for headers.
 std::string DescribePrompt(const TaskPrompt& p);
 
