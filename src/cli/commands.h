@@ -133,5 +133,65 @@ struct PullArgs {
   bool quiet = false;                // no progress on stderr
 };
 int RunPull(const PullArgs& args);
+// What the task commands (similar, cluster, classify, dedup) share: the model, the prompt,
+// and where the items come from (see docs/tasks.md).
+struct TaskArgs {
+  std::string model;
+  std::string prompt;       // --prompt NAME (default: the task's prompt from the model card)
+  std::string prompt_text;  // --prompt-text STR
+  bool has_prompt_text = false;
+  int dim = 0;
+  int threads = 0;
+  std::string weights = "auto";
+  int batch = 32;
+  bool strict = false;
+  std::string input;        // --input FILE|- (JSONL)
+  std::string lines;        // --lines FILE|- (one item a line)
+  std::vector<std::string> texts;
+  bool skip_bad = false;
+  bool json = false;
+};
+
+struct SimilarArgs {
+  TaskArgs task;
+  int top_k = 5;   // --top-k: neighbours per item
+  int pairs = 0;   // --pairs N: the N most similar pairs instead
+};
+int RunSimilar(const SimilarArgs& args);
+
+struct ClusterArgs {
+  TaskArgs task;
+  int k = 0;       // 0: choose by silhouette over [k_min, k_max]
+  int k_min = 2;
+  int k_max = 10;
+  int n_init = 4;
+  int max_iter = 100;
+  unsigned long long seed = 42;
+  int show = 3;    // central texts shown per cluster
+};
+int RunCluster(const ClusterArgs& args);
+
+struct ClassifyTrainArgs {
+  TaskArgs task;
+  std::string output;           // -o/--output: the classifier file to write
+  double test_fraction = 0.2;
+  unsigned long long seed = 42;
+  double l2 = 1e-3;
+  int max_iter = 500;
+};
+int RunClassifyTrain(const ClassifyTrainArgs& args);
+
+struct ClassifyPredictArgs {
+  TaskArgs task;
+  std::string classifier;       // --classifier FILE
+  bool all = false;             // every label's probability, not only the best
+};
+int RunClassifyPredict(const ClassifyPredictArgs& args);
+
+struct DedupArgs {
+  TaskArgs task;
+  double threshold = 0.9;
+};
+int RunDedup(const DedupArgs& args);
 
 }  // namespace gembed::cli

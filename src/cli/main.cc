@@ -149,6 +149,67 @@ void AddPull(CLI::App& app, PullArgs& a) {
   auto* all = c->add_flag("--all", a.all, "Every file, including formats gembed does not read (ONNX, PyTorch .bin, …)");
   inc->excludes(all);
   c->add_flag("-q,--quiet", a.quiet, "No progress on stderr");
+// Options every task command (similar, cluster, classify, dedup) shares.
+void AddTaskOptions(CLI::App* c, TaskArgs& a, bool json = true) {
+  c->add_option("--model", a.model, "Model folder or GGUF file (default: $GEMBED_MODEL)");
+  auto* p = c->add_option("--prompt", a.prompt, "Named prompt from the model instead of the task's (STS, Clustering, document, …)");
+  auto* pt = c->add_option("--prompt-text", a.prompt_text, "A raw prompt string instead of the task's (\"\" for none)")
+                 ->each([&a](const std::string&) { a.has_prompt_text = true; });
+  p->excludes(pt);
+  auto* in = c->add_option("--input", a.input, "JSONL file of {\"text\", \"id\"?, \"title\"?, \"label\"?} lines; - for stdin");
+  auto* lines = c->add_option("--lines", a.lines, "Text file, one item a line; - for stdin");
+  in->excludes(lines);
+  c->add_flag("--skip-bad", a.skip_bad, "Leave out bad input lines (with a notice) instead of stopping");
+  c->add_option("--dim", a.dim, "Matryoshka dimension (768, 512, 256, 128; default: full)")->check(CLI::Range(1, 1 << 20));
+  c->add_option("--threads", a.threads, "Threads (default: all cores)")->check(CLI::Range(0, 1024));
+  c->add_option("--weights", a.weights, "Weight type to compute with: auto (as stored), f32, bf16, q8_0, q4_0, mixed")
+      ->check(CLI::IsMember({"auto", "f32", "bf16", "q8_0", "q4_0", "mixed"}));
+  c->add_option("--batch", a.batch, "Texts per forward pass (default 32)")->check(CLI::Range(1, 1 << 16));
+  c->add_flag("--strict", a.strict, "An input over the model's token limit is an error instead of being truncated");
+  if (json) c->add_flag("--json", a.json, "Machine-readable output (see docs/tasks.md)");
+  c->add_option("texts", a.texts, "Texts (instead of --input/--lines)");
+}
+
+void AddSimilar(CLI::App& app, SimilarArgs& a) {
+  CLI::App* c = app.add_subcommand("similar", "Each item's most similar items, or the most similar pairs (prompt: STS)");
+  AddTaskOptions(c, a.task);
+  c->add_option("-k,--top-k", a.top_k, "Neighbours per item (default 5)")->check(CLI::Range(1, 1 << 20));
+  c->add_option("--pairs", a.pairs, "Show the N most similar pairs instead")->check(CLI::Range(1, 1 << 24));
+}
+
+void AddCluster(CLI::App& app, ClusterArgs& a) {
+  CLI::App* c = app.add_subcommand("cluster", "Group items with k-means++ on cosine (prompt: Clustering)");
+  AddTaskOptions(c, a.task);
+  c->add_option("--k", a.k, "Number of clusters (default: chosen by silhouette over --k-min..--k-max)")->check(CLI::Range(1, 1 << 20));
+  c->add_option("--k-min", a.k_min, "Smallest k tried (default 2)")->check(CLI::Range(2, 1 << 20));
+  c->add_option("--k-max", a.k_max, "Largest k tried (default 10)")->check(CLI::Range(2, 1 << 20));
+  c->add_option("--n-init", a.n_init, "k-means++ restarts; the best is kept (default 4)")->check(CLI::Range(1, 1000));
+  c->add_option("--max-iter", a.max_iter, "Iterations per restart (default 100)")->check(CLI::Range(1, 100000));
+  c->add_option("--seed", a.seed, "Random seed (default 42): same seed, same clusters");
+  c->add_option("--show", a.show, "Central texts shown per cluster (default 3)")->check(CLI::Range(0, 1 << 20));
+}
+
+void AddClassify(CLI::App& app, ClassifyTrainArgs& t, ClassifyPredictArgs& p) {
+  CLI::App* c = app.add_subcommand("classify", "Train or apply a logistic-regression classifier on embeddings (prompt: Classification)");
+  c->require_subcommand(1);
+  CLI::App* train = c->add_subcommand("train", "Train on labelled JSONL, report held-out accuracy, save the classifier");
+  AddTaskOptions(train, t.task);
+  train->add_option("-o,--output", t.output, "Classifier file to write (JSON)")->required();
+  train->add_option("--test-fraction", t.test_fraction, "Share of each label held out for the accuracy report (default 0.2)")
+      ->check(CLI::Range(0.0, 0.99));
+  train->add_option("--seed", t.seed, "Seed of the held-out split (default 42)");
+  train->add_option("--l2", t.l2, "L2 penalty on the weights (default 0.001)")->check(CLI::Range(0.0, 1e6));
+  train->add_option("--max-iter", t.max_iter, "L-BFGS iterations at most (default 500)")->check(CLI::Range(1, 100000));
+  CLI::App* predict = c->add_subcommand("predict", "Label items with a saved classifier (JSONL out)");
+  AddTaskOptions(predict, p.task, false);
+  predict->add_option("--classifier", p.classifier, "Classifier file from classify train")->required();
+  predict->add_flag("--all", p.all, "Also print every label's probability");
+}
+
+void AddDedup(CLI::App& app, DedupArgs& a) {
+  CLI::App* c = app.add_subcommand("dedup", "Groups of near-duplicate items above a cosine threshold (prompt: STS)");
+  AddTaskOptions(c, a.task);
+  c->add_option("--threshold", a.threshold, "Cosine at or above which two items are duplicates (default 0.9)")->check(CLI::Range(-1.0, 1.0));
 }
 
 }  // namespace
@@ -168,6 +229,11 @@ int main(int argc, char** argv) {
   IndexArgs index;
   SearchArgs search;
   PullArgs pull;
+  SimilarArgs similar;
+  ClusterArgs cluster;
+  ClassifyTrainArgs classify_train;
+  ClassifyPredictArgs classify_predict;
+  DedupArgs dedup;
   AddEmbed(app, embed);
   AddTokenize(app, tokenize);
   AddInfo(app, info);
@@ -178,6 +244,10 @@ int main(int argc, char** argv) {
   AddIndex(app, index);
   AddSearch(app, search);
   AddPull(app, pull);
+  AddSimilar(app, similar);
+  AddCluster(app, cluster);
+  AddClassify(app, classify_train, classify_predict);
+  AddDedup(app, dedup);
   try {
     app.parse(argc, argv);
     if (app.got_subcommand("embed")) return RunEmbed(embed);
@@ -190,6 +260,12 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("index")) return RunIndex(index);
     if (app.got_subcommand("search")) return RunSearch(search);
     if (app.got_subcommand("pull")) return RunPull(pull);
+    if (app.got_subcommand("similar")) return RunSimilar(similar);
+    if (app.got_subcommand("cluster")) return RunCluster(cluster);
+    if (app.got_subcommand("classify")) {
+      return app.get_subcommand("classify")->got_subcommand("train") ? RunClassifyTrain(classify_train) : RunClassifyPredict(classify_predict);
+    }
+    if (app.got_subcommand("dedup")) return RunDedup(dedup);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
