@@ -9,6 +9,8 @@ PACKAGES=(
   libsimdjson-dev      # JSON: the 33 MB tokenizer.json, parsed fast
   libcli11-dev         # command-line parsing
   libgtest-dev         # tests
+  libcpp-httplib-dev   # gembed serve: HTTP server (and the tests' client)
+  curl                 # server tests: a real HTTP client against gembed serve
   python3-numpy        # ../shared/tools/make_random_model.py (full-size random model)
 )
 
