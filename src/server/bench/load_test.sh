@@ -24,7 +24,7 @@ ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 c0=$(cpu); t0=$(date +%s.%N)
 threads=$(( conns < 2 ? 1 : 2 ))
-wrk -t"$threads" -c"$conns" -d"${secs}s" --latency -s "$here/embeddings.lua" "http://127.0.0.1:$port"
+wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 30s --latency -s "$here/embeddings.lua" "http://127.0.0.1:$port"
 c1=$(cpu); t1=$(date +%s.%N)
 awk -v c0="$c0" -v c1="$c1" -v t0="$t0" -v t1="$t1" -v hz="$ticks" \
   'BEGIN { printf "server CPU: %.1f%% of one core (%.1f s CPU over %.1f s)\n", 100*(c1-c0)/hz/(t1-t0), (c1-c0)/hz, t1-t0 }'
