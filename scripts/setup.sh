@@ -13,7 +13,8 @@ PACKAGES=(
   libssl-dev           # SHA-256: collection content hashes, checks of downloads (libcrypto)
   libhnswlib-dev       # approximate nearest-neighbour index (header-only HNSW, src/index)
   libcurl4-openssl-dev # gembed pull: HTTPS downloads from the Hugging Face hub
-  libcpp-httplib-dev   # tests: a loopback stand-in for the hub (src/hub/fake_hub.cc)
+  libcpp-httplib-dev   # gembed serve: HTTP server; tests: its client, a loopback stand-in for the hub
+  curl                 # server tests: a real HTTP client against gembed serve
   python3-numpy        # ../shared/tools/make_random_model.py (full-size random model)
 )
 

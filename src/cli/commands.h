@@ -193,5 +193,22 @@ struct DedupArgs {
   double threshold = 0.9;
 };
 int RunDedup(const DedupArgs& args);
+// gembed serve: OpenAI- and TEI-compatible HTTP server (docs/server.md).
+struct ServeArgs {
+  std::string model;
+  std::string host = "127.0.0.1";
+  int port = 8080;                   // 0 = any free port (printed)
+  std::string api_key;               // else $GEMBED_API_KEY; "" = open
+  std::string model_id;              // name reported to clients (default: the model path)
+  int threads = 0;
+  std::string weights = "auto";
+  size_t max_batch_tokens = 8192;
+  size_t max_queue = 32;
+  size_t max_body_bytes = 2u << 20;
+  size_t max_inputs = 2048;
+  int http_threads = 64;
+  double int8_range = 1.0;
+};
+int RunServe(const ServeArgs& args);
 
 }  // namespace gembed::cli

@@ -210,6 +210,23 @@ void AddDedup(CLI::App& app, DedupArgs& a) {
   CLI::App* c = app.add_subcommand("dedup", "Groups of near-duplicate items above a cosine threshold (prompt: STS)");
   AddTaskOptions(c, a.task);
   c->add_option("--threshold", a.threshold, "Cosine at or above which two items are duplicates (default 0.9)")->check(CLI::Range(-1.0, 1.0));
+void AddServe(CLI::App& app, ServeArgs& a) {
+  CLI::App* c = app.add_subcommand("serve", "HTTP server: OpenAI /v1/embeddings and TEI /embed, /tokenize, /info, /health, /metrics");
+  c->add_option("--model", a.model, "Model folder or GGUF file (default: $GEMBED_MODEL)");
+  c->add_option("--host", a.host, "Address to listen on (default 127.0.0.1)");
+  c->add_option("--port", a.port, "Port (default 8080; 0 = any free port, printed)")->check(CLI::Range(0, 65535));
+  c->add_option("--api-key", a.api_key, "Require \"Authorization: Bearer KEY\" (default: $GEMBED_API_KEY; none = open)");
+  c->add_option("--model-id", a.model_id, "Model name reported to clients (default: the model path)");
+  c->add_option("--threads", a.threads, "Compute threads (default: all cores)")->check(CLI::Range(0, 1024));
+  c->add_option("--weights", a.weights, "Weight type to compute with: auto (as stored), f32, bf16, q8_0, q4_0, mixed")
+      ->check(CLI::IsMember({"auto", "f32", "bf16", "q8_0", "q4_0", "mixed"}));
+  c->add_option("--max-batch-tokens", a.max_batch_tokens, "Token budget of one merged batch (default 8192)")->check(CLI::Range(1, 1 << 24));
+  c->add_option("--max-queue", a.max_queue, "Requests waiting for a batch before 503/429 (default 32)")->check(CLI::Range(1, 1 << 20));
+  c->add_option("--max-body-bytes", a.max_body_bytes, "Largest request body (default 2097152)")->check(CLI::Range(1, 1 << 30));
+  c->add_option("--max-inputs", a.max_inputs, "Inputs per request (default 2048)")->check(CLI::Range(1, 1 << 20));
+  c->add_option("--http-threads", a.http_threads, "Connections served at once (default 64)")->check(CLI::Range(1, 4096));
+  c->add_option("--int8-range", a.int8_range, "int8/uint8 precision quantises each dimension over [-R, R] (default 1.0)")
+      ->check(CLI::PositiveNumber);
 }
 
 }  // namespace
@@ -234,6 +251,7 @@ int main(int argc, char** argv) {
   ClassifyTrainArgs classify_train;
   ClassifyPredictArgs classify_predict;
   DedupArgs dedup;
+  ServeArgs serve;
   AddEmbed(app, embed);
   AddTokenize(app, tokenize);
   AddInfo(app, info);
@@ -248,6 +266,7 @@ int main(int argc, char** argv) {
   AddCluster(app, cluster);
   AddClassify(app, classify_train, classify_predict);
   AddDedup(app, dedup);
+  AddServe(app, serve);
   try {
     app.parse(argc, argv);
     if (app.got_subcommand("embed")) return RunEmbed(embed);
@@ -266,6 +285,7 @@ int main(int argc, char** argv) {
       return app.get_subcommand("classify")->got_subcommand("train") ? RunClassifyTrain(classify_train) : RunClassifyPredict(classify_predict);
     }
     if (app.got_subcommand("dedup")) return RunDedup(dedup);
+    if (app.got_subcommand("serve")) return RunServe(serve);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;

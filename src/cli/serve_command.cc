@@ -1,0 +1,58 @@
+// gembed serve: the HTTP embedding server (src/server) over one loaded model.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "base/error.h"
+#include "cli/commands.h"
+#include "embedder/embedder.h"
+#include "server/http_server.h"
+
+namespace gembed::cli {
+
+int RunServe(const ServeArgs& args) {
+  // SIGTERM/SIGINT are handled by a thread that sigwait()s (httplib's stop() is not
+  // async-signal-safe). They are blocked before any thread starts — the embedder's pool
+  // included — so every thread inherits the mask and none is interrupted by them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  server::ServerOptions opt;
+  opt.host = args.host;
+  opt.port = args.port;
+  opt.api_key = args.api_key;
+  if (opt.api_key.empty()) {
+    if (const char* k = std::getenv("GEMBED_API_KEY")) opt.api_key = k;
+  }
+  opt.max_batch_tokens = args.max_batch_tokens;
+  opt.max_queue = args.max_queue;
+  opt.max_body_bytes = args.max_body_bytes;
+  opt.max_inputs = args.max_inputs;
+  opt.http_threads = args.http_threads;
+  opt.int8_range = args.int8_range;
+  const std::string model = ResolveModelPath(args.model);
+  opt.model_id = args.model_id.empty() ? model : args.model_id;
+
+  auto embedder = Embedder::Load(model, {.threads = args.threads, .weights = args.weights});
+  server::EmbeddingServer server(*embedder, opt);
+  const int port = server.Bind();
+  std::fprintf(stderr, "gembed: listening on http://%s:%d\n", opt.host.c_str(), port);
+  std::fflush(stderr);
+
+  std::thread([&server, stop_signals] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    std::fprintf(stderr, "gembed: %s: finishing requests in flight, then exiting\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    server.Stop();
+  }).detach();  // still waiting when the process exits normally; that is fine
+  server.Serve();
+  std::fprintf(stderr, "gembed: stopped\n");
+  return 0;
+}
+
+}  // namespace gembed::cli
