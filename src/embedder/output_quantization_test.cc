@@ -47,6 +47,11 @@ TEST(OutputQuantization, RangesFromTheEmbeddingsAndClamping) {
   auto r = RangesFrom(emb, 3, 2);
   EXPECT_EQ(r.min, (std::vector<float>{0.0f, -1.0f}));
   EXPECT_EQ(r.max, (std::vector<float>{4.0f, 9.0f}));
+  // Every dimension starts from its own first value (not the first row's first value).
+  const float apart[] = {1.0f, 5.0f, 2.0f, 6.0f};  // 2 rows, dim 2: columns {1, 2} and {5, 6}
+  auto ra = RangesFrom(apart, 2, 2);
+  EXPECT_EQ(ra.min, (std::vector<float>{1.0f, 5.0f}));
+  EXPECT_EQ(ra.max, (std::vector<float>{2.0f, 6.0f}));
   const float outside[] = {10.0f, -10.0f};
   auto q = QuantizeEmbeddings(outside, 1, 2, Precision::kUint8, &r);
   EXPECT_EQ(q[0], 255);
