@@ -9,7 +9,14 @@ PACKAGES=(
   libsimdjson-dev      # JSON: the 33 MB tokenizer.json, parsed fast
   libcli11-dev         # command-line parsing
   libgtest-dev         # tests
-  python3-numpy        # ../shared/tools/make_random_model.py (full-size random model)
+  python3-numpy        # ../shared/tools/make_random_model.py (full-size random model); the Python package
+  pybind11-dev         # Python bindings (python/): the _gembed extension module
+  python3-dev          # Python bindings: Python's headers
+  python3-venv         # scripts/python_test.sh: the venv `pip install .` installs into
+  python3-pip          # scripts/python_test.sh: pip install .
+  python3-setuptools   # setup.py (pip install . builds with it, offline)
+  python3-wheel        # pip builds the wheel with it (no pyproject.toml: no isolated build)
+  python3-pytest       # the Python tests (python/tests)
 )
 
 missing=()
