@@ -24,6 +24,8 @@ from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(ROOT, "build-python")  # everything this script writes (git-ignored: build*/)
+os.makedirs(OUT, exist_ok=True)
 
 
 def version():
@@ -41,7 +43,7 @@ class CMakeExtension(Extension):
 
 class CMakeBuild(build_ext):
     def build_extension(self, ext):
-        build_dir = os.environ.get("GEMBED_PYTHON_BUILD_DIR", os.path.join(ROOT, "build-python", "cmake"))
+        build_dir = os.environ.get("GEMBED_PYTHON_BUILD_DIR", os.path.join(OUT, "cmake"))
         configure = [
             "cmake",
             "-S", ROOT,
@@ -79,6 +81,6 @@ setup(
     ext_modules=[CMakeExtension("gembed._gembed", target="gembed_python")],
     cmdclass={"build_ext": CMakeBuild},
     zip_safe=False,
-    # Keep setuptools' own build output out of build/, the usual CMake build folder.
-    options={"build": {"build_base": os.path.join("build-python", "setuptools")}, "egg_info": {"egg_base": "build-python"}},
+    # Keep setuptools' own output out of build/ (the usual CMake build folder) and python/.
+    options={"build": {"build_base": os.path.join(OUT, "setuptools")}, "egg_info": {"egg_base": OUT}},
 )
