@@ -9,7 +9,10 @@ downloads setuptools into it, which fails offline. Without one, Debian 12's pip 
 the setuptools and wheel already installed (python3-setuptools, python3-wheel). Newer pips
 need `pip install --no-build-isolation .` for the same effect.
 
-Environment: GEMBED_PYTHON_BUILD_DIR (CMake build folder, default build-python/cmake),
+Everything it writes goes under build-python/: the CMake build itself (one level below the
+repository root like build/, so the two share ccache entries), setuptools/ and the egg-info.
+
+Environment: GEMBED_PYTHON_BUILD_DIR (CMake build folder, default build-python),
 CMAKE_BUILD_PARALLEL_LEVEL (compile jobs, default: all cores), CMAKE_BUILD_TYPE (Release).
 """
 
@@ -43,7 +46,7 @@ class CMakeExtension(Extension):
 
 class CMakeBuild(build_ext):
     def build_extension(self, ext):
-        build_dir = os.environ.get("GEMBED_PYTHON_BUILD_DIR", os.path.join(OUT, "cmake"))
+        build_dir = os.environ.get("GEMBED_PYTHON_BUILD_DIR", OUT)
         configure = [
             "cmake",
             "-S", ROOT,

@@ -5,13 +5,14 @@
 #
 # Uses Debian's /usr/bin/python3 explicitly (another python3 may come first on PATH), in a
 # venv with --system-site-packages so that Debian's numpy, pytest, setuptools and wheel are
-# used and nothing is downloaded. Build output: build-python/ (venv/, cmake/, setuptools/).
+# used and nothing is downloaded. Build output: build-python/ (the CMake build, venv/,
+# setuptools/).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 python=${GEMBED_PYTHON:-/usr/bin/python3}
 out="$root/build-python"
 venv="$out/venv"
-export GEMBED_PYTHON_BUILD_DIR="$out/cmake"
+export GEMBED_PYTHON_BUILD_DIR="$out"  # setup.py's CMake build folder
 
 if [ ! -x "$venv/bin/python" ]; then
   echo "== creating $venv" >&2
