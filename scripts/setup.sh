@@ -15,7 +15,14 @@ PACKAGES=(
   libcurl4-openssl-dev # gembed pull: HTTPS downloads from the Hugging Face hub
   libcpp-httplib-dev   # gembed serve: HTTP server; tests: its client, a loopback stand-in for the hub
   curl                 # server tests: a real HTTP client against gembed serve
-  python3-numpy        # ../shared/tools/make_random_model.py (full-size random model)
+  python3-numpy        # ../shared/tools/make_random_model.py (full-size random model); the Python package
+  pybind11-dev         # Python bindings (python/): the _gembed extension module
+  python3-dev          # Python bindings: Python's headers
+  python3-venv         # scripts/python_test.sh: the venv `pip install .` installs into
+  python3-pip          # scripts/python_test.sh: pip install .
+  python3-setuptools   # setup.py (pip install . builds with it, offline)
+  python3-wheel        # pip builds the wheel with it (no pyproject.toml: no isolated build)
+  python3-pytest       # the Python tests (python/tests)
 )
 
 missing=()

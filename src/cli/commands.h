@@ -29,6 +29,8 @@ struct EmbedArgs {
   std::string format = "jsonl";
   std::string output = "-";
   std::vector<std::string> texts;
+  std::string precision = "float32";  // --precision: float32, int8, uint8, binary, ubinary
+  std::string calibration;            // --calibration FILE.npy: int8/uint8 ranges from these embeddings
 };
 int RunEmbed(const EmbedArgs& args);
 

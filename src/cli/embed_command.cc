@@ -1,12 +1,17 @@
-// gembed embed: texts (arguments or JSONL) → embeddings (jsonl, json, f32 or npy).
+// gembed embed: texts (arguments or JSONL) → embeddings (jsonl, json, f32 or npy), float32
+// or quantised (--precision).
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "base/error.h"
 #include "cli/commands.h"
 #include "cli/input_reader.h"
+#include "cli/npy_reader.h"
 #include "cli/output_writer.h"
+#include "cli/precision_output.h"
 #include "embedder/embedder.h"
+#include "embedder/output_quantization.h"
 
 namespace gembed::cli {
 
@@ -28,6 +33,18 @@ struct OutputFile {
   }
 };
 
+// The int8/uint8 ranges of --calibration FILE.npy (nullopt without one).
+std::optional<QuantizationRanges> CalibrationRanges(const EmbedArgs& args, Precision precision) {
+  if (args.calibration.empty()) return std::nullopt;
+  if (precision != Precision::kInt8 && precision != Precision::kUint8) {
+    throw Error("--calibration sets int8/uint8 ranges; it does nothing for --precision " + args.precision);
+  }
+  const FloatMatrix m = ReadNpyFloatMatrix(args.calibration);
+  if (m.rows == 0 || m.cols == 0) throw Error(args.calibration + ": no calibration embeddings (shape (" +
+                                              std::to_string(m.rows) + ", " + std::to_string(m.cols) + "))");
+  return RangesFrom(m.data.data(), m.rows, m.cols);
+}
+
 }  // namespace
 
 int RunEmbed(const EmbedArgs& args) {
@@ -35,6 +52,11 @@ int RunEmbed(const EmbedArgs& args) {
   if (args.input.empty() && args.texts.empty()) throw Error("nothing to embed: give TEXT arguments or --input FILE|-");
   if (!args.input.empty() && !args.texts.empty()) throw Error("give TEXT arguments or --input, not both");
   const OutputFormat format = ParseOutputFormat(args.format);
+  const Precision precision = ParsePrecision(args.precision);
+  if (format == OutputFormat::kF32 && precision != Precision::kFloat32) {
+    throw Error("--format f32 writes float32; --precision " + args.precision + " needs --format jsonl, json or npy");
+  }
+  std::optional<QuantizationRanges> ranges = CalibrationRanges(args, precision);
 
   auto model = Embedder::Load(ResolveModelPath(args.model), {.threads = args.threads, .weights = args.weights, .activations = args.activations});
   EmbedOptions options;
@@ -44,8 +66,17 @@ int RunEmbed(const EmbedArgs& args) {
   options.strict = args.strict;
   options.batch_size = args.batch;
 
+  if (ranges) {
+    const size_t dim = static_cast<size_t>(args.dim ? args.dim : model->output_dim());
+    if (ranges->min.size() != dim) {
+      throw Error(args.calibration + " holds " + std::to_string(ranges->min.size()) + "-dimensional embeddings, but this run's have " +
+                  std::to_string(dim) + ": calibrate with the same --dim");
+    }
+  }
+
   OutputFile out(args.output);
-  EmbeddingWriter writer(out.f, format);
+  EmbeddingWriter writer(out.f, format, precision);
+  PrecisionOutput sink(&writer, precision, std::move(ranges));
   if (!args.texts.empty()) {
     std::vector<EmbedInput> inputs;
     for (const std::string& t : args.texts) {
@@ -59,7 +90,7 @@ int RunEmbed(const EmbedArgs& args) {
     } catch (const InputError& e) {
       throw Error("text argument " + std::to_string(e.index() + 1) + ": " + e.detail());
     }
-    for (const auto& r : results) writer.Write(r);
+    sink.Write(results);
   } else {
     JsonlReader reader(args.input);
     std::vector<InputLine> lines;
@@ -72,11 +103,11 @@ int RunEmbed(const EmbedArgs& args) {
       } catch (const InputError& e) {
         throw Error(reader.source() + " line " + std::to_string(lines[e.index()].line) + ": " + e.detail());
       }
-      for (const auto& r : results) writer.Write(r);
+      sink.Write(results);
       lines.clear();
     }
   }
-  writer.Finish();
+  sink.Finish();
   return 0;
 }
 

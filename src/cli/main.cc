@@ -32,6 +32,11 @@ void AddEmbed(CLI::App& app, EmbedArgs& a) {
   c->add_option("--input", a.input, "JSONL file of {\"text\", \"title\"?, \"prompt_name\"?, \"prompt\"?} or {\"ids\"} lines; - for stdin");
   c->add_option("--format", a.format, "Output: jsonl (default), json, f32 or npy")->check(CLI::IsMember({"jsonl", "json", "f32", "npy"}));
   c->add_option("-o,--output", a.output, "Output file (default: stdout)");
+  c->add_option("--precision", a.precision,
+                "Output precision: float32 (default), int8, uint8, binary or ubinary (sentence-transformers' quantize_embeddings)")
+      ->check(CLI::IsMember({"float32", "int8", "uint8", "binary", "ubinary"}));
+  c->add_option("--calibration", a.calibration,
+                "int8/uint8: a .npy of float embeddings whose per-dimension min/max set the ranges (default: this run's embeddings)");
   c->add_option("texts", a.texts, "Texts to embed");
 }
 

@@ -41,9 +41,15 @@ size_t QuantizedRowBytes(size_t dim, Precision p) {
 
 QuantizationRanges RangesFrom(const float* embeddings, size_t rows, size_t dim) {
   QuantizationRanges r;
-  r.min.assign(dim, rows ? embeddings[0] : 0.0f);
-  r.max.assign(dim, rows ? embeddings[0] : 0.0f);
-  for (size_t i = 0; i < rows; ++i) {
+  // Start from the first row (each dimension its own value), or zeros when there is none.
+  if (rows) {
+    r.min.assign(embeddings, embeddings + dim);
+    r.max.assign(embeddings, embeddings + dim);
+  } else {
+    r.min.assign(dim, 0.0f);
+    r.max.assign(dim, 0.0f);
+  }
+  for (size_t i = 1; i < rows; ++i) {
     const float* row = embeddings + i * dim;
     for (size_t d = 0; d < dim; ++d) {
       r.min[d] = std::min(r.min[d], row[d]);

@@ -28,18 +28,20 @@ TEST(OutputQuantization, RowBytes) {
   EXPECT_EQ(QuantizedRowBytes(13, Precision::kUbinary), 2u);
 }
 
-// Values worked out by hand with sentence-transformers' formulas (numpy semantics).
+// sentence-transformers' formulas in float32, as numpy computes them:
+//   e = np.float32([[-1], [0], [1], [0.25]]); r = np.float32([[-1], [1]]); step = (r[1] - r[0]) / 255
+//   (e - r[0]) / step = [0, 127.49999, 254.99998, 159.37498]  (2/255 is not exact in float32)
 TEST(OutputQuantization, Int8AndUint8MatchSentenceTransformers) {
   const float emb[] = {-1.0f, 0.0f, 1.0f, 0.25f};  // 4 rows, dim 1
   QuantizationRanges r{{-1.0f}, {1.0f}};
   auto u = QuantizeEmbeddings(emb, 4, 1, Precision::kUint8, &r);
-  // (x + 1) / (2/255): 0, 127.5 → 127, 255, 159.375 → 159
-  EXPECT_EQ(std::vector<int>(u.begin(), u.end()), (std::vector<int>{0, 127, 255, 159}));
+  // .astype(np.uint8) truncates: 0, 127, 254, 159
+  EXPECT_EQ(std::vector<int>(u.begin(), u.end()), (std::vector<int>{0, 127, 254, 159}));
   auto s = QuantizeEmbeddings(emb, 4, 1, Precision::kInt8, &r);
-  // … − 128, truncated towards zero: −128, −0.5 → 0, 127, 31.375 → 31
+  // … − 128, truncated towards zero: −128, −0.50001 → 0, 126.99998 → 126, 31.37498 → 31
   std::vector<int> si;
   for (uint8_t b : s) si.push_back(int8_t(b));
-  EXPECT_EQ(si, (std::vector<int>{-128, 0, 127, 31}));
+  EXPECT_EQ(si, (std::vector<int>{-128, 0, 126, 31}));
 }
 
 TEST(OutputQuantization, RangesFromTheEmbeddingsAndClamping) {
@@ -47,6 +49,11 @@ TEST(OutputQuantization, RangesFromTheEmbeddingsAndClamping) {
   auto r = RangesFrom(emb, 3, 2);
   EXPECT_EQ(r.min, (std::vector<float>{0.0f, -1.0f}));
   EXPECT_EQ(r.max, (std::vector<float>{4.0f, 9.0f}));
+  // Every dimension starts from its own first value (not the first row's first value).
+  const float apart[] = {1.0f, 5.0f, 2.0f, 6.0f};  // 2 rows, dim 2: columns {1, 2} and {5, 6}
+  auto ra = RangesFrom(apart, 2, 2);
+  EXPECT_EQ(ra.min, (std::vector<float>{1.0f, 5.0f}));
+  EXPECT_EQ(ra.max, (std::vector<float>{2.0f, 6.0f}));
   const float outside[] = {10.0f, -10.0f};
   auto q = QuantizeEmbeddings(outside, 1, 2, Precision::kUint8, &r);
   EXPECT_EQ(q[0], 255);
