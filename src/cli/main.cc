@@ -146,6 +146,8 @@ void AddSearch(CLI::App& app, SearchArgs& a) {
   c->add_option("--threads", a.threads, "Threads (default: all cores)")->check(CLI::Range(0, 1024));
   c->add_option("--weights", a.weights, "Weight type to compute with: auto, f32, bf16, q8_0, q4_0, mixed")
       ->check(CLI::IsMember({"auto", "f32", "bf16", "q8_0", "q4_0", "mixed"}));
+}
+
 void AddPull(CLI::App& app, PullArgs& a) {
   CLI::App* c = app.add_subcommand("pull", "Download a model from the Hugging Face hub into the HF cache; prints its folder");
   c->add_option("repo", a.repo, "ORG/NAME[@REVISION] (branch, tag or commit; default main), e.g. google/embeddinggemma-300m")->required();
