@@ -221,6 +221,26 @@ TEST(AnnIndex, FilteredSearchReturnsOnlyKeptIdsAndKOfThem) {
   }
 }
 
+TEST(AnnIndex, FilteredSearchFindsTheTrueFilteredNeighbours) {
+  const int dim = 64, n = 3000, k = 10;
+  const auto data = ClusteredUnitVectors(n + 50, dim, 30, 2.0f, 13, 1.0f);
+  AnnIndex index(dim);
+  for (int i = 0; i < n; ++i) index.Add(i, &data[size_t(i) * dim]);
+  const auto keep = [](int64_t id) { return id % 5 == 2; };
+  size_t found = 0;
+  for (int q = 0; q < 50; ++q) {
+    const float* query = &data[size_t(n + q) * dim];
+    std::vector<std::pair<float, int64_t>> truth;  // exact filtered top k
+    for (int i = 0; i < n; ++i) {
+      if (keep(i)) truth.emplace_back(-testdata::Dot(query, &data[size_t(i) * dim], dim), i);
+    }
+    std::partial_sort(truth.begin(), truth.begin() + k, truth.end());
+    const auto got = Ids(index.Search(query, k, keep));
+    for (int j = 0; j < k; ++j) found += std::count(got.begin(), got.end(), truth[j].second);
+  }
+  EXPECT_GE(double(found) / (50 * k), 0.95);
+}
+
 TEST(AnnIndex, FilteredSearchWithAVerySelectiveFilterIsExact) {
   Fixture f(2000, 32);
   const std::set<int64_t> allowed = {3, 777, 1500, 1999};
