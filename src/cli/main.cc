@@ -159,6 +159,8 @@ void AddPull(CLI::App& app, PullArgs& a) {
   auto* all = c->add_flag("--all", a.all, "Every file, including formats gembed does not read (ONNX, PyTorch .bin, …)");
   inc->excludes(all);
   c->add_flag("-q,--quiet", a.quiet, "No progress on stderr");
+}
+
 // Options every task command (similar, cluster, classify, dedup) shares.
 void AddTaskOptions(CLI::App* c, TaskArgs& a, bool json = true) {
   c->add_option("--model", a.model, "Model folder or GGUF file (default: $GEMBED_MODEL)");
@@ -220,6 +222,8 @@ void AddDedup(CLI::App& app, DedupArgs& a) {
   CLI::App* c = app.add_subcommand("dedup", "Groups of near-duplicate items above a cosine threshold (prompt: STS)");
   AddTaskOptions(c, a.task);
   c->add_option("--threshold", a.threshold, "Cosine at or above which two items are duplicates (default 0.9)")->check(CLI::Range(-1.0, 1.0));
+}
+
 void AddServe(CLI::App& app, ServeArgs& a) {
   CLI::App* c = app.add_subcommand("serve", "HTTP server: OpenAI /v1/embeddings and TEI /embed, /tokenize, /info, /health, /metrics");
   c->add_option("--model", a.model, "Model folder or GGUF file (default: $GEMBED_MODEL)");
