@@ -84,7 +84,10 @@ void EmbeddingServer::Routes() {
     return httplib::Server::HandlerResponse::Unhandled;
   });
   s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_request_start).count();
+    // A request refused before routing (unparsable request line) has no start time.
+    const bool timed = t_request_start != std::chrono::steady_clock::time_point{};
+    const double seconds = timed ? std::chrono::duration<double>(std::chrono::steady_clock::now() - t_request_start).count() : 0.0;
+    t_request_start = {};
     metrics_.RecordRequest(RouteLabel(req.path), res.status, seconds);
   });
   // Errors httplib answers itself (404, 413 body too large, 400 unparsable request) get the
@@ -99,6 +102,9 @@ void EmbeddingServer::Routes() {
     } else if (res.status == 413) {
       kind = ErrorKind::kTooLarge;
       message = "the request body exceeds " + std::to_string(options_.max_body_bytes) + " bytes";
+    } else if (res.status >= 500) {
+      kind = ErrorKind::kBackend;  // an exception escaped a handler; httplib answered 500
+      message = "internal server error";
     }
     const HttpReply r = IsOpenAiPath(req.path) ? OpenAiError(ApiError(kind, message)) : TeiError(ApiError(kind, message));
     res.set_content(r.body, kJson);
