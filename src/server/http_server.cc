@@ -67,9 +67,10 @@ void EmbeddingServer::Routes() {
   s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a second server on a
   // port in use would bind "successfully" and share its connections.
-  s.set_socket_options([](socket_t sock) {
+  s.set_socket_options([this](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_fd_ = sock;  // for the backlog, see Bind()
   });
   // Headers and body go out in separate writes: without TCP_NODELAY, Nagle holds the body
   // back until the client's delayed ACK (40 ms per request on Linux).
@@ -209,6 +210,10 @@ int EmbeddingServer::Bind() {
     throw Error("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
                 " (address in use, not a local address, or no permission)");
   }
+  // httplib 0.11 listens with a backlog of 5: a burst of new connections (16 clients starting
+  // at once) overflows it, and some of them then fail their first request. listen() again on
+  // the same socket only raises the backlog.
+  if (listen_fd_ >= 0) ::listen(listen_fd_, SOMAXCONN);
   return port;
 }
 

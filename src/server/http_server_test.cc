@@ -401,7 +401,7 @@ TEST(Concurrency, ManyClientsGetTheSingleRequestBytes) {
       httplib::Client c = s.Client();  // one keep-alive connection per client
       for (int i = 0; i < kRequests; ++i) {
         auto r = c.Post("/v1/embeddings", body(t, i), "application/json");
-        together[t][i] = r ? r->body : "no response";
+        together[t][i] = r ? r->body : "no response: " + httplib::to_string(r.error());
       }
     });
   }
