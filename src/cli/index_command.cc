@@ -60,7 +60,11 @@ class ProgressLine {
 
 int RunIndex(const IndexArgs& a) {
   if (a.paths.empty()) throw Error("nothing to index: give one or more files or folders");
-  const bool exists = std::filesystem::exists(a.db) && std::filesystem::file_size(a.db) > 0;
+  std::error_code ec;
+  if (std::filesystem::exists(a.db, ec) && !std::filesystem::is_regular_file(a.db, ec)) {
+    throw Error("database " + a.db + ": not a regular file");
+  }
+  const bool exists = std::filesystem::exists(a.db, ec) && std::filesystem::file_size(a.db, ec) > 0;
   std::unique_ptr<index::Collection> collection;
   std::string model_path;
   if (exists) {

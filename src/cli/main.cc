@@ -13,7 +13,7 @@ namespace {
 
 void AddEmbed(CLI::App& app, EmbedArgs& a) {
   CLI::App* c = app.add_subcommand("embed", "Embed texts (arguments or JSONL) with a model folder");
-  c->add_option("--model", a.model, "Model folder (default: $GEMBED_MODEL)");
+  c->add_option("--model", a.model, "Model folder, GGUF file, or Hugging Face id org/name[@rev] pulled into the HF cache (default: $GEMBED_MODEL)");
   auto* p = c->add_option("--prompt", a.prompt, "Named prompt from the model (query, document, STS, Clustering, …)");
   auto* pt = c->add_option("--prompt-text", a.prompt_text, "A raw prompt string put before every text")
                  ->each([&a](const std::string&) { a.has_prompt_text = true; });
@@ -42,7 +42,7 @@ void AddEmbed(CLI::App& app, EmbedArgs& a) {
 
 void AddTokenize(CLI::App& app, TokenizeArgs& a) {
   CLI::App* c = app.add_subcommand("tokenize", "Show token ids and pieces of texts");
-  auto* m = c->add_option("--model", a.model, "Model folder (its tokenizer.json; default: $GEMBED_MODEL)");
+  auto* m = c->add_option("--model", a.model, "Model folder (its tokenizer.json), GGUF file or cached Hugging Face id org/name (default: $GEMBED_MODEL)");
   auto* t = c->add_option("--tokenizer", a.tokenizer, "A tokenizer.json file");
   m->excludes(t);
   c->add_flag("--no-special", a.no_special, "Leave out the template's special tokens (<bos>, <eos>)");
@@ -52,7 +52,7 @@ void AddTokenize(CLI::App& app, TokenizeArgs& a) {
 
 void AddInfo(CLI::App& app, InfoArgs& a) {
   CLI::App* c = app.add_subcommand("info", "Describe a model (folder or GGUF file)");
-  c->add_option("--model", a.model, "Model folder or GGUF file (default: $GEMBED_MODEL)");
+  c->add_option("--model", a.model, "Model folder, GGUF file or cached Hugging Face id org/name (default: $GEMBED_MODEL)");
   c->add_flag("--json", a.json, "Print JSON");
 }
 
@@ -146,14 +146,21 @@ void AddSearch(CLI::App& app, SearchArgs& a) {
   c->add_option("--threads", a.threads, "Threads (default: all cores)")->check(CLI::Range(0, 1024));
   c->add_option("--weights", a.weights, "Weight type to compute with: auto, f32, bf16, q8_0, q4_0, mixed")
       ->check(CLI::IsMember({"auto", "f32", "bf16", "q8_0", "q4_0", "mixed"}));
+}
+
 void AddPull(CLI::App& app, PullArgs& a) {
   CLI::App* c = app.add_subcommand("pull", "Download a model from the Hugging Face hub into the HF cache; prints its folder");
   c->add_option("repo", a.repo, "ORG/NAME[@REVISION] (branch, tag or commit; default main), e.g. google/embeddinggemma-300m")->required();
   c->add_option("--token", a.token, "Hugging Face token for gated or private models (default: $HF_TOKEN, else $HF_HOME/token)");
-  auto* inc = c->add_option("--include", a.include, "Only files matching these globs (e.g. '*Q8_0.gguf'); replaces the default selection");
+  auto* inc = c->add_option("--include", a.include, "Only files matching this glob (e.g. '*Q8_0.gguf'; repeat for more); replaces the default selection")
+                  ->expected(1)
+                  ->allow_extra_args(false)
+                  ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);  // one glob per --include, so REPO after it stays REPO
   auto* all = c->add_flag("--all", a.all, "Every file, including formats gembed does not read (ONNX, PyTorch .bin, …)");
   inc->excludes(all);
   c->add_flag("-q,--quiet", a.quiet, "No progress on stderr");
+}
+
 // Options every task command (similar, cluster, classify, dedup) shares.
 void AddTaskOptions(CLI::App* c, TaskArgs& a, bool json = true) {
   c->add_option("--model", a.model, "Model folder or GGUF file (default: $GEMBED_MODEL)");
@@ -215,6 +222,8 @@ void AddDedup(CLI::App& app, DedupArgs& a) {
   CLI::App* c = app.add_subcommand("dedup", "Groups of near-duplicate items above a cosine threshold (prompt: STS)");
   AddTaskOptions(c, a.task);
   c->add_option("--threshold", a.threshold, "Cosine at or above which two items are duplicates (default 0.9)")->check(CLI::Range(-1.0, 1.0));
+}
+
 void AddServe(CLI::App& app, ServeArgs& a) {
   CLI::App* c = app.add_subcommand("serve", "HTTP server: OpenAI /v1/embeddings and TEI /embed, /tokenize, /info, /health, /metrics");
   c->add_option("--model", a.model, "Model folder or GGUF file (default: $GEMBED_MODEL)");

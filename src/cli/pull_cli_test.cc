@@ -82,8 +82,12 @@ TEST_F(PullCliTest, GatedModelNeedsAToken) {
   const RunResult denied = Gembed("pull test/gated-text --include '*.json'");
   EXPECT_EQ(denied.status, 1);
   EXPECT_NE(denied.err.find("gembed: error: test/gated-text is a gated model and no token was given"), std::string::npos) << denied.err;
-  const RunResult ok = Gembed(std::string("pull test/gated-text --include '*.json' --token ") + FakeHub::kToken);
+  // --include takes one glob each time, so the repository may follow it.
+  const RunResult ok = Gembed(std::string("pull --include '*.json' --include '2_Dense/*' test/gated-text --token ") + FakeHub::kToken);
   EXPECT_EQ(ok.status, 0) << ok.err;
+  EXPECT_NE(ok.err.find("2_Dense/model.safetensors: done"), std::string::npos) << ok.err;
+  EXPECT_EQ(ok.err.find("downloading model.safetensors"), std::string::npos) << ok.err;
+  EXPECT_EQ(ok.err.find("TOKENIZER_NOTE.txt"), std::string::npos) << ok.err;
 }
 
 TEST_F(PullCliTest, ClearErrorsForModelsNotPulledAndBadNames) {

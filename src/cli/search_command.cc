@@ -48,7 +48,7 @@ std::string OneLine(const std::string& text, size_t max_bytes) {
 
 int RunSearch(const SearchArgs& a) {
   if (a.exact && a.ann) throw Error("--exact and --ann exclude each other");
-  auto collection = index::Collection::Open(a.db);
+  auto collection = index::Collection::Open(a.db, /*verify=*/false);
   const std::string model_path = a.model.empty() ? collection->model().model : a.model;
   auto embedder = Embedder::Load(model_path, {.threads = a.threads, .weights = a.weights});
   collection->CheckModel(index::IdentifyModel(*embedder, model_path));

@@ -1,6 +1,7 @@
 // gembed serve: the HTTP embedding server (src/server) over one loaded model.
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
@@ -44,13 +45,27 @@ int RunServe(const ServeArgs& args) {
   std::fprintf(stderr, "gembed: listening on http://%s:%d\n", opt.host.c_str(), port);
   std::fflush(stderr);
 
-  std::thread([&server, stop_signals] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    std::fprintf(stderr, "gembed: %s: finishing requests in flight, then exiting\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    server.Stop();
-  }).detach();  // still waiting when the process exits normally; that is fine
+  // First signal: stop accepting and drain. A second one while draining: exit at once.
+  std::atomic<bool> served{false};
+  std::thread signals([&server, &served, stop_signals] {
+    for (int received = 0;;) {
+      int sig = 0;
+      sigwait(&stop_signals, &sig);
+      if (served) return;  // woken by RunServe itself after Serve() returned
+      const char* name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+      if (++received == 1) {
+        std::fprintf(stderr, "gembed: %s: finishing requests in flight, then exiting (again to exit now)\n", name);
+        server.Stop();
+      } else {
+        std::fprintf(stderr, "gembed: %s again: exiting without finishing\n", name);
+        std::_Exit(1);
+      }
+    }
+  });
   server.Serve();
+  served = true;
+  pthread_kill(signals.native_handle(), SIGTERM);
+  signals.join();
   std::fprintf(stderr, "gembed: stopped\n");
   return 0;
 }

@@ -14,6 +14,7 @@
 
 #include "embedder/embedder.h"
 #include "fixtures.h"
+#include "cli/task_command.h"
 #include "tasks/classifier_file.h"
 
 namespace gembed::cli {
@@ -88,6 +89,16 @@ double Dot(const std::vector<float>& a, const std::vector<float>& b) {
   double s = 0;
   for (size_t i = 0; i < a.size(); ++i) s += double(a[i]) * b[i];
   return s;
+}
+
+TEST(TaskOutput, ShortenKeepsOneLineAndWholeCharacters) {
+  EXPECT_EQ(Shorten("  a  b\n\t c  "), "a b c");
+  EXPECT_EQ(Shorten("abcdefghij", 5), "abcd…");
+  EXPECT_EQ(Shorten("abcde", 5), "abcde");
+  EXPECT_EQ(Shorten("ééééééé", 4), "ééé…");  // two-byte characters are never split
+  EXPECT_EQ(Score(0.5), "0.5000");
+  EXPECT_EQ(Score(-0.04159, 7), "-0.0416");
+  EXPECT_EQ(Score(0.5, 7), " 0.5000");
 }
 
 class TasksCli : public ::testing::Test {

@@ -31,6 +31,7 @@ class PullTest : public testing::HubEnvTest {
     hub_.AddRepo(kRepo, gembed::testing::ModelDir("tiny-text"));
     hub_.AddRepo(kGated, gembed::testing::ModelDir("tiny-text"), /*gated=*/true);
     ::setenv("HF_ENDPOINT", hub_.endpoint().c_str(), 1);
+    log_path_ = (home_ / "progress.log").string();
   }
 
   PullResult PullRepo(const std::string& ref, FileSelection files = {}, const std::string& token = "", int attempts = 5) {
@@ -60,7 +61,7 @@ class PullTest : public testing::HubEnvTest {
   RepoCache Cache(const std::string& repo = kRepo) const { return RepoCache(home_ / "hub", repo); }
 
   FakeHub hub_;
-  std::string log_path_ = (home_ / "progress.log").string();
+  std::string log_path_;  // set in SetUp, once home_ exists
   std::unique_ptr<PullProgress> progress_ = MakeSilentProgress();
 };
 

@@ -6,7 +6,7 @@
 // input completely; we validate a header + checksum before handing it any bytes).
 //
 // Thread-safety: any number of threads may call the const members (Search, size, dim,
-// Serialize) at once. Add/Remove must not run concurrently with anything else on the same
+// Serialize) at once. Add/AddBatch/Remove must not run concurrently with anything else on the same
 // index (the caller — a collection — holds a reader/writer lock). See docs/ann.md.
 #pragma once
 

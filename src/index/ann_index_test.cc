@@ -221,6 +221,26 @@ TEST(AnnIndex, FilteredSearchReturnsOnlyKeptIdsAndKOfThem) {
   }
 }
 
+TEST(AnnIndex, FilteredSearchFindsTheTrueFilteredNeighbours) {
+  const int dim = 64, n = 3000, k = 10;
+  const auto data = ClusteredUnitVectors(n + 50, dim, 30, 2.0f, 13, 1.0f);
+  AnnIndex index(dim);
+  for (int i = 0; i < n; ++i) index.Add(i, &data[size_t(i) * dim]);
+  const auto keep = [](int64_t id) { return id % 5 == 2; };
+  size_t found = 0;
+  for (int q = 0; q < 50; ++q) {
+    const float* query = &data[size_t(n + q) * dim];
+    std::vector<std::pair<float, int64_t>> truth;  // exact filtered top k
+    for (int i = 0; i < n; ++i) {
+      if (keep(i)) truth.emplace_back(-testdata::Dot(query, &data[size_t(i) * dim], dim), i);
+    }
+    std::partial_sort(truth.begin(), truth.begin() + k, truth.end());
+    const auto got = Ids(index.Search(query, k, keep));
+    for (int j = 0; j < k; ++j) found += std::count(got.begin(), got.end(), truth[j].second);
+  }
+  EXPECT_GE(double(found) / (50 * k), 0.95);
+}
+
 TEST(AnnIndex, FilteredSearchWithAVerySelectiveFilterIsExact) {
   Fixture f(2000, 32);
   const std::set<int64_t> allowed = {3, 777, 1500, 1999};
@@ -333,6 +353,34 @@ TEST(AnnIndex, ValidChecksumOverABadGraphIsAnError) {
   bad = bytes;
   bad[64 + 0] = char(200);  // entry point out of range
   EXPECT_THROW(AnnIndex::Deserialize(reseal(bad), 8), Error);
+}
+
+// Random damage behind a valid checksum: each result is either an Error or an index that
+// searches, adds and removes without touching memory it does not own (run under ASan).
+TEST(AnnIndex, RandomDamageBehindAValidChecksumNeverCrashes) {
+  Fixture f(80, 8);
+  f.index.Remove(5);
+  const std::string bytes = f.index.Serialize();
+  std::mt19937 rng(11);
+  int accepted = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    std::string bad = bytes;
+    const int flips = 1 + int(rng() % 3);
+    for (int i = 0; i < flips; ++i) bad[64 + rng() % (bad.size() - 64)] ^= char(1 << (rng() % 8));
+    const std::string head = bad.substr(0, 56);
+    const uint64_t sum = AnnChecksum(head, std::string_view(bad).substr(64));
+    for (int i = 0; i < 8; ++i) bad[56 + i] = char((sum >> (8 * i)) & 0xff);
+    try {
+      const auto index = AnnIndex::Deserialize(bad, 8);
+      ++accepted;  // e.g. a flipped vector bit or a changed (still valid) link
+      for (size_t q = 0; q < 80; q += 9) index->Search(f.row(q), 5, 32);
+      index->Search(f.row(0), 5, [](int64_t id) { return id % 2 == 0; });
+      index->Add(1000, f.row(1));
+      index->Remove(1000);
+    } catch (const Error&) {
+    }
+  }
+  EXPECT_GT(accepted, 0);  // the loop did exercise damaged-but-valid graphs
 }
 
 TEST(AnnIndex, ConcurrentSearchesMatchSerialOnes) {

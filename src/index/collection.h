@@ -108,8 +108,10 @@ class Collection {
   static std::unique_ptr<Collection> Create(const std::string& path, const CollectionSettings& settings,
                                             const ModelIdentity& model);
   // Opens an existing collection; a missing, non-SQLite, corrupt or foreign file is a
-  // gembed::Error naming it.
-  static std::unique_ptr<Collection> Open(const std::string& path);
+  // gembed::Error naming it. `verify` runs SQLite's quick_check (reads the whole file:
+  // worth it before writing, skipped by one-shot searches, where damage still surfaces as
+  // an Error when a damaged page is read).
+  static std::unique_ptr<Collection> Open(const std::string& path, bool verify = true);
   ~Collection();
 
   const std::string& path() const { return path_; }

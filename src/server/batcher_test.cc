@@ -52,7 +52,9 @@ TEST(Batcher, MergedRequestsGetTheirSingleRequestResults) {
     Embeddings got = pending[i].get();
     ASSERT_EQ(got.size(), i % 2 ? 2u : 1u);
     EXPECT_TRUE(SameBytes(got[0], alone[i])) << texts[i];
-    if (i % 2) EXPECT_TRUE(SameBytes(got[1], alone[(i + 1) % texts.size()])) << texts[(i + 1) % texts.size()];
+    if (i % 2) {
+      EXPECT_TRUE(SameBytes(got[1], alone[(i + 1) % texts.size()])) << texts[(i + 1) % texts.size()];
+    }
   }
   EXPECT_EQ(busy.get().size(), 8u);
   // The long job ran alone or with a few; the short ones queued behind it merged.

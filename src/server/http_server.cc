@@ -67,9 +67,10 @@ void EmbeddingServer::Routes() {
   s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a second server on a
   // port in use would bind "successfully" and share its connections.
-  s.set_socket_options([](socket_t sock) {
+  s.set_socket_options([this](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_fd_ = sock;  // for the backlog, see Bind()
   });
   // Headers and body go out in separate writes: without TCP_NODELAY, Nagle holds the body
   // back until the client's delayed ACK (40 ms per request on Linux).
@@ -84,7 +85,10 @@ void EmbeddingServer::Routes() {
     return httplib::Server::HandlerResponse::Unhandled;
   });
   s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_request_start).count();
+    // A request refused before routing (unparsable request line) has no start time.
+    const bool timed = t_request_start != std::chrono::steady_clock::time_point{};
+    const double seconds = timed ? std::chrono::duration<double>(std::chrono::steady_clock::now() - t_request_start).count() : 0.0;
+    t_request_start = {};
     metrics_.RecordRequest(RouteLabel(req.path), res.status, seconds);
   });
   // Errors httplib answers itself (404, 413 body too large, 400 unparsable request) get the
@@ -99,6 +103,9 @@ void EmbeddingServer::Routes() {
     } else if (res.status == 413) {
       kind = ErrorKind::kTooLarge;
       message = "the request body exceeds " + std::to_string(options_.max_body_bytes) + " bytes";
+    } else if (res.status >= 500) {
+      kind = ErrorKind::kBackend;  // an exception escaped a handler; httplib answered 500
+      message = "internal server error";
     }
     const HttpReply r = IsOpenAiPath(req.path) ? OpenAiError(ApiError(kind, message)) : TeiError(ApiError(kind, message));
     res.set_content(r.body, kJson);
@@ -203,6 +210,10 @@ int EmbeddingServer::Bind() {
     throw Error("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
                 " (address in use, not a local address, or no permission)");
   }
+  // httplib 0.11 listens with a backlog of 5: a burst of new connections (16 clients starting
+  // at once) overflows it, and some of them then fail their first request. listen() again on
+  // the same socket only raises the backlog.
+  if (listen_fd_ >= 0) ::listen(listen_fd_, SOMAXCONN);
   return port;
 }
 

@@ -59,6 +59,7 @@ class EmbeddingServer {
   EmbeddingService service_;
   std::unique_ptr<httplib::Server> http_;
   std::atomic<bool> serving_{false}, stop_requested_{false};
+  int listen_fd_ = -1;  // the listening socket (httplib's), to raise its backlog
 };
 
 }  // namespace gembed::server

@@ -46,13 +46,20 @@ class TestServer {
     json j;
   };
   Reply Post(const std::string& path, const std::string& body, const httplib::Headers& headers = {}) const {
-    httplib::Client c("127.0.0.1", port_);
+    httplib::Client c = Client();
     return Finish(c.Post(path.c_str(), headers, body, "application/json"));
   }
   Reply Post(const std::string& path, const json& body) const { return Post(path, body.dump()); }
   Reply Get(const std::string& path, const httplib::Headers& headers = {}) const {
-    httplib::Client c("127.0.0.1", port_);
+    httplib::Client c = Client();
     return Finish(c.Get(path.c_str(), headers));
+  }
+  // A client that waits long enough for slow batches (ASan builds on a busy machine; httplib's
+  // default read timeout is 5 s).
+  httplib::Client Client() const {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(120, 0);
+    return c;
   }
 
  private:
@@ -348,7 +355,7 @@ TEST(Limits, BodySizeAndInputCount) {
   ExpectOpenAiError(s.Post("/v1/embeddings", big), 413, "exceeds 4096 bytes");
   ExpectTeiError(s.Post("/embed", json{{"inputs", std::string(5000, 'a')}}.dump()), 413, "Validation", "exceeds 4096 bytes");
   // The form-urlencoded label (curl -d's default) does not change the limit or the answer.
-  httplib::Client c("127.0.0.1", s.port());
+  httplib::Client c = s.Client();
   auto form = c.Post("/embed", json{{"inputs", std::string(3000, 'a')}, {"truncate", true}}.dump(), "application/x-www-form-urlencoded");
   ASSERT_TRUE(form);
   EXPECT_EQ(form->status, 200) << form->body;
@@ -391,10 +398,10 @@ TEST(Concurrency, ManyClientsGetTheSingleRequestBytes) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      httplib::Client c("127.0.0.1", s.port());  // one keep-alive connection per client
+      httplib::Client c = s.Client();  // one keep-alive connection per client
       for (int i = 0; i < kRequests; ++i) {
         auto r = c.Post("/v1/embeddings", body(t, i), "application/json");
-        together[t][i] = r ? r->body : "no response";
+        together[t][i] = r ? r->body : "no response: " + httplib::to_string(r.error());
       }
     });
   }

@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <fstream>
 #include <future>
-#include <regex>
 #include <thread>
 
 #include "embedder/embedder.h"
@@ -68,12 +67,11 @@ class ServeProcess {
       _exit(127);
     }
     close(fd);
-    const std::regex ready("listening on http://127\\.0\\.0\\.1:([0-9]+)");
+    const std::string ready = "listening on http://127.0.0.1:";
     for (int i = 0; i < 3000 && port_ == 0; ++i) {
-      std::smatch m;
       const std::string log = ReadFile(log_);
-      if (std::regex_search(log, m, ready)) {
-        port_ = std::stoi(m[1]);
+      if (const size_t at = log.find(ready); at != std::string::npos) {
+        port_ = std::atoi(log.c_str() + at + ready.size());
         break;
       }
       int status;
@@ -185,6 +183,29 @@ TEST(ServeCli, SigtermFinishesTheRequestInFlightThenExits0) {
   EXPECT_NE(s.log().find("SIGTERM"), std::string::npos) << s.log();
   // Nothing listens any more.
   EXPECT_EQ(Shell("curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:" + std::to_string(s.port()) + "/health"), "000");
+}
+
+TEST(ServeCli, SecondSignalExitsWithoutWaiting) {
+  ServeProcess s({kModel, "--port", "0", "--threads", "1"});
+  ASSERT_GT(s.port(), 0) << s.log();
+  std::string text;
+  for (int i = 0; i < 1500; ++i) text += "word ";
+  auto in_flight = std::async(std::launch::async, [&] { return CurlPost(s, "/embed", {{"inputs", std::vector<std::string>(64, text)}}); });
+  const std::string metrics = "curl -s http://127.0.0.1:" + std::to_string(s.port()) + "/metrics";
+  bool started = false;
+  for (int i = 0; i < 2000 && !started; ++i) {
+    started = Shell(metrics).find("gembed_batches_total 1\n") != std::string::npos;
+    if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(started) << s.log();
+  ASSERT_EQ(kill(s.pid(), SIGINT), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(kill(s.pid(), SIGINT), 0);
+  const int status = s.Wait(10);
+  ASSERT_TRUE(WIFEXITED(status)) << status << "\n" << s.log();
+  EXPECT_EQ(WEXITSTATUS(status), 1) << s.log();
+  EXPECT_NE(s.log().find("SIGINT again"), std::string::npos) << s.log();
+  EXPECT_NE(in_flight.get().status, 200);  // cut off
 }
 
 TEST(ServeCli, UsageAndStartupErrors) {
