@@ -19,15 +19,17 @@ _DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")
 def _resolve(path_or_repo):
     """Turns the ``Model(...)`` argument into the path the C++ loader opens.
 
-    INTEGRATION POINT for the Hugging Face cache resolver (src/hub, ``ResolveModelReference``):
-    an ``org/name`` repository id should become its cached snapshot folder here, and only
-    here. Until then the argument is used as a path as it is (a model folder or a .gguf
-    file), and a name that is not a path gets the loader's error, which names the file it
-    could not find.
+    The one place where model references are resolved, as the CLI's ``--model`` does
+    (src/hub/model_reference.h): an existing file or folder is used as it is; an
+    ``org/name`` or ``org/name@revision`` Hugging Face id becomes its snapshot in the local
+    HF cache ($HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub; whatever downloaded it:
+    ``gembed pull``, huggingface_hub, sentence-transformers), never touching the network; an id
+    that is not cached raises gembed.Error saying to run ``gembed pull``; anything else is
+    passed on, and the loader's error names the file it could not find.
     """
     if not isinstance(path_or_repo, (str, os.PathLike)):
         raise TypeError(f"model_name_or_path must be a str or a path, not {type(path_or_repo).__name__}")
-    return os.path.expanduser(os.fspath(path_or_repo))
+    return _gembed.resolve_model_reference(os.path.expanduser(os.fspath(path_or_repo)))
 
 
 def _similarity_fn_name_of(path):
@@ -59,6 +61,8 @@ class Model:
 
     ``threads``: compute threads (0 = every core). ``weights``: the weight type the encoder
     computes with ("auto" keeps what is stored; "f32", "bf16", "q8_0", "q4_0", "mixed").
+    ``activations``: what the weights multiply activations in ("auto", "f32", "low"; the
+    CLI's ``--activations``).
     ``prompts`` adds to or replaces the model's named prompts; ``default_prompt_name`` is the
     prompt ``encode`` uses when it is given none; ``truncate_dim`` is the default Matryoshka
     dimension of every ``encode``. ``device`` exists for sentence-transformers code: only
@@ -71,6 +75,7 @@ class Model:
         *,
         threads=0,
         weights="auto",
+        activations="auto",
         device=None,
         prompts=None,
         default_prompt_name=None,
@@ -79,10 +84,11 @@ class Model:
     ):
         _check_device(device)
         threads = _check_int(threads, "threads", 0)
-        if not isinstance(weights, str):
-            raise TypeError(f"weights must be a str, not {type(weights).__name__}")
+        for name, value in (("weights", weights), ("activations", activations)):
+            if not isinstance(value, str):
+                raise TypeError(f"{name} must be a str, not {type(value).__name__}")
         path = _resolve(model_name_or_path)
-        self._model = _gembed.Embedder(path, threads, weights)
+        self._model = _gembed.Embedder(path, threads, weights, activations)
         self.prompts = dict(self._model.prompts)
         if prompts is not None:
             if not isinstance(prompts, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in prompts.items()):

@@ -16,6 +16,7 @@
 #include "base/error.h"
 #include "embed_array.h"
 #include "embedder/embedder.h"
+#include "hub/model_reference.h"
 #include "quantize_array.h"
 #include "texts.h"
 
@@ -41,11 +42,11 @@ PYBIND11_MODULE(_gembed, m) {
   py::register_exception<gembed::Error>(m, "Error", PyExc_ValueError);
 
   py::class_<Embedder, std::unique_ptr<Embedder>>(m, "Embedder")
-      .def(py::init([](const std::string& path, int threads, const std::string& weights) {
+      .def(py::init([](const std::string& path, int threads, const std::string& weights, const std::string& activations) {
              py::gil_scoped_release no_gil;  // loading takes a while; let other threads run
-             return Embedder::Load(path, {.threads = threads, .weights = weights});
+             return Embedder::Load(path, {.threads = threads, .weights = weights, .activations = activations});
            }),
-           py::arg("path"), py::arg("threads") = 0, py::arg("weights") = "auto",
+           py::arg("path"), py::arg("threads") = 0, py::arg("weights") = "auto", py::arg("activations") = "auto",
            "Loads a model folder or GGUF file; threads=0 uses every core.")
       .def(
           "embed",
@@ -75,6 +76,9 @@ PYBIND11_MODULE(_gembed, m) {
       .def_property_readonly("weights_dtype", [](const Embedder& self) { return self.model().weights_dtype; })
       .def_property_readonly("path", [](const Embedder& self) { return self.model().path; });
 
+  m.def("resolve_model_reference", &gembed::hub::ResolveModelReference, py::arg("ref"),
+        "A path as it is, or an org/name[@revision] Hugging Face id → its snapshot in the local HF cache "
+        "(no network; an id that is not cached raises gembed.Error saying to run `gembed pull`).");
   m.def("quantize", &gembed::python::QuantizeArray, py::arg("embeddings"), py::arg("precision"), py::arg("ranges") = py::none(),
         "Quantises a (rows, dim) float32 array: float32, int8, uint8, binary or ubinary (sentence-transformers' "
         "quantize_embeddings). ranges: (2, dim) minimum/maximum per dimension for int8/uint8.");
