@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine: installs what is needed, builds, runs
-# every test (fixtures, tokenizer, CLI, the full-size random model), then builds again with
+# every test (fixtures, tokenizer, CLI, collections, hub, server, the full-size random model,
+# the 100k-vector ANN recall), installs the Python package with pip and runs its pytest
+# suite, then builds again with
 # AddressSanitizer + UndefinedBehaviorSanitizer and runs the suite there (the full-size
 # model test is left out of that build: it is the same code, 20× slower).
 set -euo pipefail
@@ -22,6 +24,9 @@ fi
 
 echo "== tests (release)"
 ctest --test-dir "$root/build" --output-on-failure -j "$(nproc)"
+
+echo "== Python package: pip install . into a venv, then pytest"
+"$root/scripts/python_test.sh"
 
 if [ "${GEMBED_SKIP_SANITIZERS:-0}" != "1" ]; then
   echo "== sanitizer build (ASan + UBSan)"
