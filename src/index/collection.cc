@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "index/ann_distance.h"
 #include "index/ann_index.h"
 #include "index/sqlite_db.h"
 
@@ -361,8 +362,15 @@ bool Collection::UpdateAnn() {
     }
   } else {
     index = std::make_unique<AnnIndex>(settings_.dim);
+    std::vector<int64_t> ids;
+    std::vector<float> vecs;
     Statement q(*db_, "SELECT id, vector FROM chunks ORDER BY id");
-    while (q.Step()) index->Add(q.Int(0), DecodeVector(settings_.storage, q.Blob(1), settings_.dim).data());
+    while (q.Step()) {
+      ids.push_back(q.Int(0));
+      const std::vector<float> v = DecodeVector(settings_.storage, q.Blob(1), settings_.dim);
+      vecs.insert(vecs.end(), v.begin(), v.end());
+    }
+    index->AddBatch(ids.data(), vecs.data(), ids.size(), /*threads=*/0);  // all cores
   }
   const std::string data = index->Serialize();
   Transaction tx(*db_);
@@ -471,8 +479,14 @@ std::vector<std::pair<int64_t, float>> Collection::VectorTopLocked(const float* 
     return a.second > b.second || (a.second == b.second && a.first < b.first);
   };
   std::priority_queue<std::pair<int64_t, float>, std::vector<std::pair<int64_t, float>>, decltype(worse)> heap(worse);
+  // f32 rows: the ANN index's run-time-dispatched SIMD dot product (AVX2/AVX-512), which
+  // returns 1 − a·b. Rows are 4-byte aligned: cache_bytes_ is a std::string of whole rows.
+  static const AnnDistanceFn simd = InnerProductDistanceFor(BestIsa());
+  const size_t dim = static_cast<size_t>(settings_.dim);
+  const bool use_simd = settings_.storage == VectorStorage::kF32 && simd != nullptr;
   auto consider = [&](size_t row) {
-    const float s = ScoreEncoded(settings_.storage, query, cache_bytes_.data() + row * bytes, settings_.dim);
+    const char* v = cache_bytes_.data() + row * bytes;
+    const float s = use_simd ? 1.0f - simd(query, v, &dim) : ScoreEncoded(settings_.storage, query, v, settings_.dim);
     if (static_cast<int>(heap.size()) < n) {
       heap.emplace(cache_ids_[row], s);
     } else if (s > heap.top().second) {
