@@ -33,4 +33,4 @@ echo "== pytest python/tests" >&2
 cd "$out"
 GEMBED_SHARED_DIR=${GEMBED_SHARED_DIR:-$(cd "$root/.." && pwd)/shared} \
 GEMBED_CLI="$GEMBED_PYTHON_BUILD_DIR/src/cli/gembed" \
-  "$venv/bin/python" -m pytest -q -p no:cacheprovider "$root/python/tests" "$@"
+  timeout 900 "$venv/bin/python" -m pytest -q -p no:cacheprovider "$root/python/tests" "$@"  # a hang fails, never stalls CI

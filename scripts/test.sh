@@ -23,7 +23,7 @@ if [ ! -f "$full/.complete" ]; then
 fi
 
 echo "== tests (release)"
-ctest --test-dir "$root/build" --output-on-failure -j "$(nproc)"
+ctest --test-dir "$root/build" --output-on-failure -j "$(nproc)" --timeout 1200
 
 echo "== Python package: pip install . into a venv, then pytest"
 "$root/scripts/python_test.sh"
@@ -33,5 +33,5 @@ if [ "${GEMBED_SKIP_SANITIZERS:-0}" != "1" ]; then
   "$root/scripts/build.sh" "$root/build-asan" -DGEMBED_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
   echo "== tests (ASan + UBSan)"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir "$root/build-asan" --output-on-failure -j "$(nproc)" -LE full
+    ctest --test-dir "$root/build-asan" --output-on-failure -j "$(nproc)" --timeout 1200 -LE "full|slow"
 fi

@@ -43,13 +43,26 @@ def test_other_python_threads_run_while_embedding(tiny_text_dir):
     assert duration > 0.05, "the workload is too small to tell"
 
     done = threading.Event()
-    worker = threading.Thread(target=lambda: (m.encode(texts), done.set()))
+    errors = []
+
+    def work():
+        try:
+            m.encode(texts)
+        except Exception as e:  # noqa: BLE001 - reported by the main thread
+            errors.append(e)
+        finally:
+            done.set()  # always: an exception must fail the test, not hang it
+
+    worker = threading.Thread(target=work)
     ticks = []
     worker.start()
-    while not done.is_set():
+    deadline = time.monotonic() + 120
+    while not done.is_set() and time.monotonic() < deadline:
         ticks.append(time.monotonic())
         time.sleep(0.001)
-    worker.join()
+    worker.join(timeout=10)
+    assert done.is_set(), "the embedding thread did not finish in 120 s"
+    assert not errors, errors
     gaps = np.diff(ticks)
     # With the GIL held for the call, this loop would stall for (nearly) all of it.
     assert len(ticks) > 10
