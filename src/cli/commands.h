@@ -210,6 +210,7 @@ struct ServeArgs {
   size_t max_inputs = 2048;
   int http_threads = 64;
   double int8_range = 1.0;
+  std::vector<std::string> collections;  // NAME=PATH.db, served under /collections/NAME
 };
 int RunServe(const ServeArgs& args);
 

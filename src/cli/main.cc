@@ -241,6 +241,8 @@ void AddServe(CLI::App& app, ServeArgs& a) {
   c->add_option("--http-threads", a.http_threads, "Connections served at once (default 64)")->check(CLI::Range(1, 4096));
   c->add_option("--int8-range", a.int8_range, "int8/uint8 precision quantises each dimension over [-R, R] (default 1.0)")
       ->check(CLI::PositiveNumber);
+  c->add_option("--collection", a.collections,
+                "Serve a collection as NAME=PATH.db under /collections/NAME (repeatable; a missing file is created)");
 }
 
 }  // namespace

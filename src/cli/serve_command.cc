@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 #include "base/error.h"
@@ -40,6 +41,21 @@ int RunServe(const ServeArgs& args) {
   opt.model_id = args.model_id.empty() ? model : args.model_id;
 
   auto embedder = Embedder::Load(model, {.threads = args.threads, .weights = args.weights});
+  for (const std::string& spec : args.collections) {
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      throw Error("--collection expects NAME=PATH.db, got \"" + spec + "\"");
+    }
+    const std::string name = spec.substr(0, eq), path = spec.substr(eq + 1);
+    const bool existed = std::filesystem::exists(path);
+    try {
+      opt.collections.push_back({name, server::OpenServedCollection(*embedder, model, path)});
+    } catch (const Error& e) {
+      throw Error("--collection " + name + ": " + e.what());
+    }
+    std::fprintf(stderr, "gembed: collection %s: %s (%s, %lld documents)\n", name.c_str(), path.c_str(),
+                 existed ? "opened" : "created", static_cast<long long>(opt.collections.back().collection->document_count()));
+  }
   server::EmbeddingServer server(*embedder, opt);
   const int port = server.Bind();
   std::fprintf(stderr, "gembed: listening on http://%s:%d\n", opt.host.c_str(), port);

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <thread>
+#include <type_traits>
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
@@ -22,8 +23,18 @@ constexpr const char* kJson = "application/json";
 
 // Metrics label of a path: the known routes, else "other" (bounded label values).
 std::string RouteLabel(const std::string& path) {
-  for (const char* r : {"/v1/embeddings", "/v1/models", "/embed", "/tokenize", "/health", "/info", "/metrics"}) {
+  for (const char* r : {"/v1/embeddings", "/v1/models", "/embed", "/tokenize", "/health", "/info", "/metrics", "/collections"}) {
     if (path == r) return r;
+  }
+  // Collection routes by shape, not by name (a label per name or id would be unbounded).
+  if (path.rfind("/collections/", 0) == 0) {
+    const size_t slash = path.find('/', 13);
+    if (slash != std::string::npos) {
+      const std::string rest = path.substr(slash);
+      if (rest == "/search") return "/collections/{name}/search";
+      if (rest == "/documents") return "/collections/{name}/documents";
+      if (rest.rfind("/documents/", 0) == 0) return "/collections/{name}/documents/{id}";
+    }
   }
   return "other";
 }
@@ -41,6 +52,17 @@ bool SameSecret(const std::string& given, const std::string& key) {
   return diff == 0;
 }
 
+// Calls a route handler with (request, body) when it takes the request (routes with path
+// parameters), else with the body alone.
+template <typename Handler>
+HttpReply Call(const Handler& handler, const httplib::Request& req, const std::string& body) {
+  if constexpr (std::is_invocable_v<const Handler&, const httplib::Request&, const std::string&>) {
+    return handler(req, body);
+  } else {
+    return handler(body);
+  }
+}
+
 }  // namespace
 
 EmbeddingServer::EmbeddingServer(const Embedder& embedder, ServerOptions options)
@@ -49,6 +71,7 @@ EmbeddingServer::EmbeddingServer(const Embedder& embedder, ServerOptions options
       batcher_(embedder, BatcherOptions{.max_batch_tokens = options_.max_batch_tokens, .max_queue = options_.max_queue},
                &metrics_),
       service_(embedder, batcher_, &metrics_, ServiceOptions{.max_inputs = options_.max_inputs, .int8_range = options_.int8_range}),
+      collections_(embedder, embedder.model().path, std::move(options_.collections), options_.max_inputs),
       http_(std::make_unique<httplib::Server>()) {
   if (options_.http_threads < 1) throw Error("http threads must be ≥ 1");
   if (!(options_.int8_range > 0)) throw Error("the int8 range must be > 0");
@@ -129,7 +152,7 @@ void EmbeddingServer::Routes() {
   auto get = [authorized](bool openai, auto handler) {
     return [authorized, openai, handler](const httplib::Request& req, httplib::Response& res) {
       if (!authorized(openai, req, res)) return;
-      const HttpReply r = handler(req.body);
+      const HttpReply r = Call(handler, req, req.body);
       res.status = r.status;
       res.set_content(r.body, kJson);
     };
@@ -157,7 +180,7 @@ void EmbeddingServer::Routes() {
         return;  // httplib set the status (413 over the limit, 400 unreadable); the error handler shapes it
       }
       if (!authorized(openai, req, res)) return;
-      const HttpReply r = handler(body);
+      const HttpReply r = Call(handler, req, body);
       res.status = r.status;
       res.set_content(r.body, kJson);
     };
@@ -192,6 +215,21 @@ void EmbeddingServer::Routes() {
           };
           return HttpReply{200, Dump(info)};
         }));
+  // Collections (collection_api.h): routes exist only when collections are served, so that a
+  // plain embedding server answers them with the usual 404.
+  if (!collections_.empty()) {
+    s.Get("/collections", get(false, [this](const std::string&) { return collections_.List(); }));
+    s.Post(R"(/collections/([^/]+)/search)", post(false, [this](const httplib::Request& req, const std::string& body) {
+             return collections_.Search(req.matches[1], body);
+           }));
+    s.Post(R"(/collections/([^/]+)/documents)", post(false, [this](const httplib::Request& req, const std::string& body) {
+             return collections_.Add(req.matches[1], body);
+           }));
+    // httplib has decoded %XX in the path: an id with '/' arrives whole (.+).
+    s.Delete(R"(/collections/([^/]+)/documents/(.+))", get(false, [this](const httplib::Request& req, const std::string&) {
+               return collections_.Delete(req.matches[1], req.matches[2]);
+             }));
+  }
   // Open without the API key: load balancers and scrapers probe them without credentials.
   s.Get("/health", [](const httplib::Request&, httplib::Response& res) { res.set_content("{\"status\":\"ok\"}", kJson); });
   s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {

@@ -9,8 +9,10 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "server/batcher.h"
+#include "server/collection_api.h"
 #include "server/embedding_service.h"
 #include "server/metrics.h"
 
@@ -32,6 +34,9 @@ struct ServerOptions {
   int http_threads = 64;              // connections served at once (each holds a thread)
   double int8_range = 1.0;            // int8/uint8 precision: per-dimension range [-r, r]
   int keep_alive_seconds = 5;         // idle keep-alive connections close after this
+  // Collections served under /collections (collection_api.h); each must have been built with
+  // the served model (checked by the constructor, which throws gembed::Error otherwise).
+  std::vector<ServedCollection> collections;
 };
 
 class EmbeddingServer {
@@ -57,6 +62,7 @@ class EmbeddingServer {
   Metrics metrics_;
   Batcher batcher_;
   EmbeddingService service_;
+  CollectionApi collections_;
   std::unique_ptr<httplib::Server> http_;
   std::atomic<bool> serving_{false}, stop_requested_{false};
   int listen_fd_ = -1;  // the listening socket (httplib's), to raise its backlog

@@ -231,5 +231,58 @@ TEST(ServeCli, UsageAndStartupErrors) {
   EXPECT_NE(second.log().find("cannot listen"), std::string::npos) << second.log();
 }
 
+// Collections: created when missing, documents added, searched and deleted with curl; a
+// collection of another model (indexed with tiny-a) stops the start-up with exit 1.
+TEST(ServeCli, CollectionsWithCurlAndAnotherModelRefused) {
+  // Not FreshTempDir(): each ServeProcess empties and removes that (per-test) folder.
+  const auto dir = std::filesystem::temp_directory_path() / ("gembed_srvcoll_cli_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string db = (dir / "notes.db").string();
+  {
+    ServeProcess s({kModel, "--port", "0", "--collection", "notes=" + db});
+    ASSERT_GT(s.port(), 0) << s.log();
+    EXPECT_NE(s.log().find("created"), std::string::npos) << s.log();
+    const json docs = {{"documents", {{{"id", "d1"}, {"text", "the quick brown fox"}}, {{"id", "d2"}, {"text", "lazy dogs"}}}}};
+    const CurlReply add = CurlPost(s, "/collections/notes/documents", docs);
+    ASSERT_EQ(add.status, 200) << add.j.dump();
+    EXPECT_EQ(add.j["added"], 2);
+    const CurlReply found = CurlPost(s, "/collections/notes/search", {{"query", "fox"}, {"k", 1}});
+    ASSERT_EQ(found.status, 200) << found.j.dump();
+    ASSERT_EQ(found.j["results"].size(), 1u);
+    const std::string base = "curl -s -w '\\n%{http_code}' -X DELETE http://127.0.0.1:" + std::to_string(s.port());
+    EXPECT_EQ(Shell(base + "/collections/notes/documents/d1"), "{\"deleted\":1}\n200");
+    EXPECT_NE(Shell(base + "/collections/notes/documents/d1").find("\n404"), std::string::npos);
+    EXPECT_NE(Shell(base + "/collections/other/documents/d1").find("\n404"), std::string::npos);
+  }
+  // Reopened: what was written is there.
+  {
+    ServeProcess s({kModel, "--port", "0", "--collection", "notes=" + db});
+    ASSERT_GT(s.port(), 0) << s.log();
+    const json list = json::parse(Shell("curl -s http://127.0.0.1:" + std::to_string(s.port()) + "/collections"), nullptr, false);
+    ASSERT_TRUE(list.is_array()) << list.dump();
+    EXPECT_EQ(list[0]["documents"], 1);
+  }
+  // A collection of tiny-a (created by serving it with tiny-a), then served with tiny-text.
+  const std::string other = (dir / "other.db").string();
+  {
+    ServeProcess a({"--model=" + testing::ModelDir("tiny-a"), "--port", "0", "--collection", "a=" + other});
+    ASSERT_GT(a.port(), 0) << a.log();
+  }
+  ASSERT_TRUE(std::filesystem::exists(other));
+  ServeProcess refused({kModel, "--port", "0", "--collection", "a=" + other});
+  const int st = refused.Wait(20);
+  ASSERT_TRUE(WIFEXITED(st)) << refused.log();
+  EXPECT_EQ(WEXITSTATUS(st), 1) << refused.log();
+  EXPECT_NE(refused.log().find("--collection a"), std::string::npos) << refused.log();
+  EXPECT_NE(refused.log().find("tiny-a"), std::string::npos) << refused.log();
+  ServeProcess bad_spec({kModel, "--port", "0", "--collection", "nameonly"});
+  const int st2 = bad_spec.Wait(20);
+  ASSERT_TRUE(WIFEXITED(st2));
+  EXPECT_EQ(WEXITSTATUS(st2), 1);
+  EXPECT_NE(bad_spec.log().find("NAME=PATH.db"), std::string::npos) << bad_spec.log();
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace gembed
