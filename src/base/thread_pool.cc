@@ -62,6 +62,14 @@ void ThreadPool::ParallelFor(size_t n, const std::function<void(size_t, size_t)>
   }
   std::lock_guard<std::mutex> run_lock(run_mutex_);
   const uint32_t chunks = static_cast<uint32_t>(std::min<size_t>(n, 4 * static_cast<size_t>(num_threads_)));
+  // Close the previous generation before touching the job fields: a worker still in
+  // RunChunks with a claim word it loaded earlier reads job_chunks_ unsynchronised, and could
+  // otherwise see the new (larger) count and CAS-claim a chunk "of the old job" that does not
+  // exist — running a chunk of the new job twice and counting one completion too many (a hang:
+  // done_ overshoots). Any CAS against an older claim word now fails, and the sentinel
+  // "next chunk" claims nothing; the generation is unchanged, so sleeping workers stay asleep.
+  const uint64_t closed = (claim_.load(std::memory_order_relaxed) & ~uint64_t{0xffffffff}) | 0xffffffffu;
+  claim_.store(closed);
   job_ = &fn;
   job_n_ = n;
   job_chunks_ = chunks;

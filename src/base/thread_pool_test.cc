@@ -24,6 +24,25 @@ TEST(ThreadPool, CoversRangeExactlyOnce) {
   }
 }
 
+// Back-to-back jobs whose chunk counts alternate small/large: a worker still finishing the
+// previous job must never claim a chunk of the next one under the old generation (that ran
+// a chunk twice and left the caller waiting forever for a count it had overshot).
+TEST(ThreadPool, BackToBackJobsOfChangingSizeRunEveryIndexOnce) {
+  for (int threads : {2, 3, 4}) {
+    ThreadPool pool(threads);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(700);
+    std::vector<std::atomic<int>> hits(64);
+    for (int r = 0; std::chrono::steady_clock::now() < until; ++r) {
+      const size_t n = r % 2 ? 64 : 2;
+      for (size_t i = 0; i < n; ++i) hits[i].store(0, std::memory_order_relaxed);
+      pool.ParallelFor(n, [&](size_t b, size_t e) {
+        for (size_t i = b; i < e; ++i) hits[i].fetch_add(1, std::memory_order_relaxed);
+      });
+      for (size_t i = 0; i < n; ++i) ASSERT_EQ(hits[i].load(), 1) << "round " << r << " index " << i << " threads " << threads;
+    }
+  }
+}
+
 TEST(ThreadPool, ReusableManyTimes) {
   ThreadPool pool(2);
   std::atomic<long> sum{0};
