@@ -192,9 +192,38 @@ void PackedMatrix::RowToF32(size_t r, float* dst) const {
   for (size_t k = 0; k < in_; ++k) dst[k] = P[k * kPanel + r % kPanel];
 }
 
-// Same work split as the f32 path below; the activations are quantised once per call.
-void PackedMatrix::MatMulX8(const float* x, size_t rows, float* y, ThreadPool* pool, const SimdKernels& k) const {
+// Runs fn(begin, end) over [0, n) on `pool`, or inline without one.
+static void RunParallel(ThreadPool* pool, size_t n, const std::function<void(size_t, size_t)>& fn) {
+  if (pool) {
+    pool->ParallelFor(n, fn);
+  } else {
+    fn(0, n);
+  }
+}
+
+// The work split of the int8 and bf16 paths: blocks of kRowBlock rows × groups of panel
+// pairs (enough items for every thread); fn(r0, rows, first panel, end panel) per item.
+static void ForEachTileRange(size_t rows, size_t npanels, ThreadPool* pool,
+                             const std::function<void(size_t, size_t, size_t, size_t)>& fn) {
   constexpr size_t kRowBlock = 96;
+  const size_t threads = pool ? static_cast<size_t>(pool->num_threads()) : 1;
+  const size_t row_blocks = (rows + kRowBlock - 1) / kRowBlock;
+  const size_t pairs = (npanels + 1) / 2;
+  const size_t want_groups = std::min(pairs, std::max<size_t>(1, (4 * threads + row_blocks - 1) / row_blocks));
+  const size_t pairs_per_group = (pairs + want_groups - 1) / want_groups;
+  const size_t groups = (pairs + pairs_per_group - 1) / pairs_per_group;
+  RunParallel(pool, row_blocks * groups, [&](size_t b, size_t e) {
+    for (size_t item = b; item < e; ++item) {
+      const size_t rb = item / groups, g = item % groups;
+      const size_t r0 = rb * kRowBlock, nr = std::min(kRowBlock, rows - r0);
+      const size_t p0 = 2 * g * pairs_per_group, p1 = std::min(npanels, 2 * std::min(pairs, (g + 1) * pairs_per_group));
+      fn(r0, nr, p0, p1);
+    }
+  });
+}
+
+// The activations are quantised once per call, then every tile range multiplies them.
+void PackedMatrix::MatMulX8(const float* x, size_t rows, float* y, ThreadPool* pool, const SimdKernels& k) const {
   const size_t nb = in_ / 32;
   // One scratch area: xq (rows × in int8), then dx (f32) and sx (int32), rows × nb each.
   const size_t xq_floats = (rows * in_ + 3) / 4;
@@ -202,64 +231,28 @@ void PackedMatrix::MatMulX8(const float* x, size_t rows, float* y, ThreadPool* p
   int8_t* xq = reinterpret_cast<int8_t*>(scratch);
   float* dx = scratch + xq_floats;
   int32_t* sx = reinterpret_cast<int32_t*>(dx + rows * nb);
-  auto parallel = [&](size_t n, const std::function<void(size_t, size_t)>& fn) {
-    if (pool) {
-      pool->ParallelFor(n, fn);
-    } else {
-      fn(0, n);
-    }
-  };
-  parallel(rows, [&](size_t b, size_t e) {
+  RunParallel(pool, rows, [&](size_t b, size_t e) {
     for (size_t r = b; r < e; ++r) k.quantize_x8(x + r * in_, in_, xq + r * in_, dx + r * nb, sx + r * nb);
   });
-  const size_t threads = pool ? static_cast<size_t>(pool->num_threads()) : 1;
-  const size_t row_blocks = (rows + kRowBlock - 1) / kRowBlock;
-  const size_t pairs = (npanels_ + 1) / 2;
-  const size_t want_groups = std::min(pairs, std::max<size_t>(1, (4 * threads + row_blocks - 1) / row_blocks));
-  const size_t pairs_per_group = (pairs + want_groups - 1) / want_groups;
-  const size_t groups = (pairs + pairs_per_group - 1) / pairs_per_group;
   const bool q4 = type_ == WeightType::kQ4_0;
-  parallel(row_blocks * groups, [&](size_t b, size_t e) {
-    for (size_t item = b; item < e; ++item) {
-      const size_t rb = item / groups, g = item % groups;
-      const size_t r0 = rb * kRowBlock, nr = std::min(kRowBlock, rows - r0);
-      const size_t p0 = 2 * g * pairs_per_group, p1 = std::min(npanels_, 2 * std::min(pairs, (g + 1) * pairs_per_group));
-      const size_t c0 = p0 * kPanel, cols = std::min(out_, p1 * kPanel) - c0;
-      k.gemm_x8(xq + r0 * in_, dx + r0 * nb, sx + r0 * nb, nr, in_, panel(p0), panel_bytes_, p1 - p0, q4,
-                y + r0 * out_ + c0, out_, cols);
-    }
+  ForEachTileRange(rows, npanels_, pool, [&](size_t r0, size_t nr, size_t p0, size_t p1) {
+    const size_t c0 = p0 * kPanel, cols = std::min(out_, p1 * kPanel) - c0;
+    k.gemm_x8(xq + r0 * in_, dx + r0 * nb, sx + r0 * nb, nr, in_, panel(p0), panel_bytes_, p1 - p0, q4,
+              y + r0 * out_ + c0, out_, cols);
   });
 }
 
+// The activations are rounded to bf16 once per call (rows padded to an even length).
 void PackedMatrix::MatMulBf16(const float* x, size_t rows, float* y, ThreadPool* pool, const SimdKernels& k) const {
-  constexpr size_t kRowBlock = 96;
   const size_t k2 = (in_ + 1) / 2 * 2;
   uint16_t* xb = reinterpret_cast<uint16_t*>(KernelScratch((rows * k2 + 1) / 2, 1));
-  auto parallel = [&](size_t n, const std::function<void(size_t, size_t)>& fn) {
-    if (pool) {
-      pool->ParallelFor(n, fn);
-    } else {
-      fn(0, n);
-    }
-  };
-  parallel(rows, [&](size_t b, size_t e) {
+  RunParallel(pool, rows, [&](size_t b, size_t e) {
     for (size_t r = b; r < e; ++r) RoundRowToBf16(x + r * in_, in_, xb + r * k2);
   });
-  const size_t threads = pool ? static_cast<size_t>(pool->num_threads()) : 1;
-  const size_t row_blocks = (rows + kRowBlock - 1) / kRowBlock;
-  const size_t pairs = (npanels_ + 1) / 2;
-  const size_t want_groups = std::min(pairs, std::max<size_t>(1, (4 * threads + row_blocks - 1) / row_blocks));
-  const size_t pairs_per_group = (pairs + want_groups - 1) / want_groups;
-  const size_t groups = (pairs + pairs_per_group - 1) / pairs_per_group;
-  parallel(row_blocks * groups, [&](size_t b, size_t e) {
-    for (size_t item = b; item < e; ++item) {
-      const size_t rb = item / groups, g = item % groups;
-      const size_t r0 = rb * kRowBlock, nr = std::min(kRowBlock, rows - r0);
-      const size_t p0 = 2 * g * pairs_per_group, p1 = std::min(npanels_, 2 * std::min(pairs, (g + 1) * pairs_per_group));
-      const size_t c0 = p0 * kPanel, cols = std::min(out_, p1 * kPanel) - c0;
-      k.gemm_bf16(xb + r0 * k2, k2, nr, reinterpret_cast<const uint16_t*>(panel(p0)), panel_bytes_ / 2, p1 - p0, in_,
-                  y + r0 * out_ + c0, out_, cols);
-    }
+  ForEachTileRange(rows, npanels_, pool, [&](size_t r0, size_t nr, size_t p0, size_t p1) {
+    const size_t c0 = p0 * kPanel, cols = std::min(out_, p1 * kPanel) - c0;
+    k.gemm_bf16(xb + r0 * k2, k2, nr, reinterpret_cast<const uint16_t*>(panel(p0)), panel_bytes_ / 2, p1 - p0, in_,
+                y + r0 * out_ + c0, out_, cols);
   });
 }
 
