@@ -30,6 +30,18 @@ struct AnyEncoder {
   }
 };
 
+// Every fixture case's ids as one ragged batch: concatenated ids and one length per case.
+std::pair<std::vector<int32_t>, std::vector<int>> CaseBatch(const nlohmann::json& exp) {
+  std::vector<int32_t> ids;
+  std::vector<int> lengths;
+  for (const auto& c : exp["cases"]) {
+    const auto v = c["input_ids"].get<std::vector<int32_t>>();
+    ids.insert(ids.end(), v.begin(), v.end());
+    lengths.push_back(static_cast<int>(v.size()));
+  }
+  return {ids, lengths};
+}
+
 struct Loaded {
   std::unique_ptr<AnyEncoder> encoder;
   std::vector<DenseLayer> dense;
@@ -165,13 +177,7 @@ TEST(Encoder, ResultsDoNotDependOnTheThreadCount) {
   const ModelConfig cfg = ParseModelConfig(ReadTextFile(dir + "/config.json"), dir + "/config.json");
   std::shared_ptr<const TensorStore> store(TensorStore::Open(dir));
   const nlohmann::json exp = LoadExpected("tiny-b");
-  std::vector<int32_t> ids;
-  std::vector<int> lengths;
-  for (const auto& c : exp["cases"]) {
-    const auto v = c["input_ids"].get<std::vector<int32_t>>();
-    ids.insert(ids.end(), v.begin(), v.end());
-    lengths.push_back(static_cast<int>(v.size()));
-  }
+  const auto [ids, lengths] = CaseBatch(exp);
   for (const auto& [plan, act] : std::vector<std::pair<std::string, std::string>>{
            {"auto", "auto"}, {"f32", "auto"}, {"q8_0", "auto"}, {"q4_0", "auto"}, {"mixed", "auto"},
            {"q8_0", "f32"}, {"bf16", "low"}, {"mixed", "low"}}) {
@@ -196,13 +202,7 @@ TEST(Encoder, ExactWeightPlansGiveIdenticalResults) {
     const ModelConfig cfg = ParseModelConfig(ReadTextFile(dir + "/config.json"), dir + "/config.json");
     std::shared_ptr<const TensorStore> store(TensorStore::Open(dir));
     const nlohmann::json exp = LoadExpected(model);
-    std::vector<int32_t> ids;
-    std::vector<int> lengths;
-    for (const auto& c : exp["cases"]) {
-      const auto v = c["input_ids"].get<std::vector<int32_t>>();
-      ids.insert(ids.end(), v.begin(), v.end());
-      lengths.push_back(static_cast<int>(v.size()));
-    }
+    const auto [ids, lengths] = CaseBatch(exp);
     ThreadPool pool(2);
     std::vector<float> want(ids.size() * cfg.hidden_size), got(want.size());
     Encoder(cfg, store).Forward(ids, lengths, want.data(), &pool);
@@ -223,13 +223,7 @@ TEST(Encoder, LowPrecisionActivationsStayCloseToF32Activations) {
   const ModelConfig cfg = ParseModelConfig(ReadTextFile(dir + "/config.json"), dir + "/config.json");
   std::shared_ptr<const TensorStore> store(TensorStore::Open(dir));
   const nlohmann::json exp = LoadExpected("tiny-text");
-  std::vector<int32_t> ids;
-  std::vector<int> lengths;
-  for (const auto& c : exp["cases"]) {
-    const auto v = c["input_ids"].get<std::vector<int32_t>>();
-    ids.insert(ids.end(), v.begin(), v.end());
-    lengths.push_back(static_cast<int>(v.size()));
-  }
+  const auto [ids, lengths] = CaseBatch(exp);
   ThreadPool pool(2);
   for (const char* plan : {"bf16", "q8_0", "q4_0"}) {
     std::vector<float> f32(ids.size() * cfg.hidden_size), low(f32.size());
