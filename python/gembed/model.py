@@ -61,7 +61,7 @@ class Model:
 
     ``threads``: compute threads (0 = every core). ``weights``: the weight type the encoder
     computes with ("auto" keeps what is stored; "f32", "bf16", "q8_0", "q4_0", "mixed").
-    ``activations``: what the weights multiply activations in ("auto", "f32", "low"; the
+    ``activations``: what the weights multiply activations in ("auto", "f32", "high", "low"; the
     CLI's ``--activations``).
     ``prompts`` adds to or replaces the model's named prompts; ``default_prompt_name`` is the
     prompt ``encode`` uses when it is given none; ``truncate_dim`` is the default Matryoshka

@@ -25,8 +25,8 @@ void AddEmbed(CLI::App& app, EmbedArgs& a) {
   c->add_option("--weights", a.weights, "Weight type to compute with: auto (as stored), f32, bf16, q8_0, q4_0, mixed")
       ->check(CLI::IsMember({"auto", "f32", "bf16", "q8_0", "q4_0", "mixed"}));
   c->add_option("--activations", a.activations,
-                "Precision weights multiply activations in: auto (int8 for q8_0/q4_0 on CPUs with int8 dot products), f32 (closest to the f32 model), low (auto + bf16 for bf16 weights)")
-      ->check(CLI::IsMember({"auto", "f32", "low"}));
+                "Precision weights multiply activations in: auto (= high), f32 (closest to the f32 model), high (16-bit for q8_0/q4_0 on CPUs with int8 dot products, f32 otherwise), low (int8 for q8_0/q4_0, bf16 for bf16 weights: fastest)")
+      ->check(CLI::IsMember({"auto", "f32", "high", "low"}));
   c->add_option("--batch", a.batch, "Texts per forward pass (default 32)")->check(CLI::Range(1, 1 << 16));
   c->add_flag("--strict", a.strict, "An input over the model's token limit is an error instead of being truncated");
   c->add_option("--input", a.input, "JSONL file of {\"text\", \"title\"?, \"prompt_name\"?, \"prompt\"?} or {\"ids\"} lines; - for stdin");
@@ -93,8 +93,8 @@ void AddBench(CLI::App& app, BenchArgs& a) {
   c->add_option("--weights", a.weights, "Comma-separated weight types: auto, f32, bf16, q8_0, q4_0, mixed (default auto)")
       ->check(CLI::Validator([](std::string& s) { return CheckBenchWeights(s); }, "LIST", "weight types"));
   c->add_option("--threads", a.threads, "Threads (default: all cores)")->check(CLI::Range(0, 1024));
-  c->add_option("--activations", a.activations, "Activation precision for every weight type: auto, f32, low (see embed --help)")
-      ->check(CLI::IsMember({"auto", "f32", "low"}));
+  c->add_option("--activations", a.activations, "Activation precision for every weight type: auto, f32, high, low (see embed --help)")
+      ->check(CLI::IsMember({"auto", "f32", "high", "low"}));
   c->add_option("--runs", a.runs, "Timed runs of the batch and document parts (default 3; 1 with --quick)")->check(CLI::Range(1, 100000));
   c->add_flag("--json", a.json, "Print one JSON object per weight type (JSON Lines)");
   c->add_option("--only", a.only, "Parts to run: batch, query, doc (comma-separated; default all)")

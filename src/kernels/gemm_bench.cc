@@ -33,8 +33,9 @@ int main(int argc, char** argv) {
     struct Variant { WeightType type; ActivationPrecision act; };
     const Variant variants[] = {{WeightType::kF32, ActivationPrecision::kAuto},  {WeightType::kBF16, ActivationPrecision::kAuto},
                                 {WeightType::kBF16, ActivationPrecision::kLow},  {WeightType::kQ8_0, ActivationPrecision::kF32},
-                                {WeightType::kQ8_0, ActivationPrecision::kAuto}, {WeightType::kQ4_0, ActivationPrecision::kF32},
-                                {WeightType::kQ4_0, ActivationPrecision::kAuto}};
+                                {WeightType::kQ8_0, ActivationPrecision::kHigh}, {WeightType::kQ8_0, ActivationPrecision::kLow},
+                                {WeightType::kQ4_0, ActivationPrecision::kF32},  {WeightType::kQ4_0, ActivationPrecision::kHigh},
+                                {WeightType::kQ4_0, ActivationPrecision::kLow}};
     for (const Variant& v : variants) {
       const WeightType type = v.type;
       for (const Shape& s : shapes) {

@@ -28,13 +28,14 @@ const char* ActivationPrecisionName(ActivationPrecision a) {
   switch (a) {
     case ActivationPrecision::kAuto: return "auto";
     case ActivationPrecision::kF32: return "f32";
+    case ActivationPrecision::kHigh: return "high";
     case ActivationPrecision::kLow: return "low";
   }
   return "?";
 }
 
 bool ParseActivationPrecision(const std::string& name, ActivationPrecision* a) {
-  for (ActivationPrecision c : {ActivationPrecision::kAuto, ActivationPrecision::kF32, ActivationPrecision::kLow}) {
+  for (ActivationPrecision c : {ActivationPrecision::kAuto, ActivationPrecision::kF32, ActivationPrecision::kHigh, ActivationPrecision::kLow}) {
     if (name == ActivationPrecisionName(c)) {
       *a = c;
       return true;
@@ -223,21 +224,24 @@ static void ForEachTileRange(size_t rows, size_t npanels, ThreadPool* pool,
 }
 
 // The activations are quantised once per call, then every tile range multiplies them.
-void PackedMatrix::MatMulX8(const float* x, size_t rows, float* y, ThreadPool* pool, const SimdKernels& k) const {
-  const size_t nb = in_ / 32;
-  // One scratch area: xq (rows × in int8), then dx (f32) and sx (int32), rows × nb each.
-  const size_t xq_floats = (rows * in_ + 3) / 4;
+void PackedMatrix::MatMulX8(const float* x, size_t rows, bool x16, float* y, ThreadPool* pool,
+                            const SimdKernels& k) const {
+  const size_t nb = in_ / 32, ldq = x16 ? 2 * in_ : in_;
+  // One scratch area: xq (rows × ldq int8), then dx (f32) and sx (int32), rows × nb each.
+  const size_t xq_floats = (rows * ldq + 3) / 4;
   float* scratch = KernelScratch(xq_floats + 2 * rows * nb, 1);
   int8_t* xq = reinterpret_cast<int8_t*>(scratch);
   float* dx = scratch + xq_floats;
   int32_t* sx = reinterpret_cast<int32_t*>(dx + rows * nb);
   RunParallel(pool, rows, [&](size_t b, size_t e) {
-    for (size_t r = b; r < e; ++r) k.quantize_x8(x + r * in_, in_, xq + r * in_, dx + r * nb, sx + r * nb);
+    for (size_t r = b; r < e; ++r) {
+      (x16 ? k.quantize_x16 : k.quantize_x8)(x + r * in_, in_, xq + r * ldq, dx + r * nb, sx + r * nb);
+    }
   });
   const bool q4 = type_ == WeightType::kQ4_0;
   ForEachTileRange(rows, npanels_, pool, [&](size_t r0, size_t nr, size_t p0, size_t p1) {
     const size_t c0 = p0 * kPanel, cols = std::min(out_, p1 * kPanel) - c0;
-    k.gemm_x8(xq + r0 * in_, dx + r0 * nb, sx + r0 * nb, nr, in_, panel(p0), panel_bytes_, p1 - p0, q4,
+    k.gemm_x8(xq + r0 * ldq, dx + r0 * nb, sx + r0 * nb, nr, in_, panel(p0), panel_bytes_, p1 - p0, q4, x16,
               y + r0 * out_ + c0, out_, cols);
   });
 }
@@ -278,7 +282,7 @@ void PackedMatrix::MatMul(const float* x, size_t rows, float* y, ThreadPool* poo
   const SimdKernels& k = kernels ? *kernels : BestSimdKernels();
   if ((type_ == WeightType::kQ8_0 || type_ == WeightType::kQ4_0) && k.gemm_x8 &&
       activations_ != ActivationPrecision::kF32) {
-    MatMulX8(x, rows, y, pool, k);
+    MatMulX8(x, rows, activations_ != ActivationPrecision::kLow, y, pool, k);
     return;
   }
   if (type_ == WeightType::kBF16 && k.gemm_bf16 && activations_ == ActivationPrecision::kLow) {

@@ -20,13 +20,16 @@ enum class WeightType { kF32, kBF16, kQ8_0, kQ4_0 };
 
 // The precision activations are multiplied in (the weights stay what they are).
 enum class ActivationPrecision {
-  kAuto,  // int8 for Q8_0/Q4_0 where the CPU has int8 dot products (AVX-512 VNNI), as
-          // llama.cpp does; f32 for f32 and bf16 weights (exactly the reference's products)
+  kAuto,  // kHigh
   kF32,   // always f32: dequantised weights × f32 activations (closest to the f32 model)
-  kLow,   // kAuto, and bf16 × bf16 for bf16 weights where the CPU has AVX512-BF16
+  kHigh,  // 16-bit activations for Q8_0/Q4_0 where the CPU has int8 dot products (AVX-512
+          // VNNI: two int8 passes, within ~1e-5 of f32 activations); f32 for f32 and bf16
+          // weights (exactly the reference's products)
+  kLow,   // int8 for Q8_0/Q4_0 (VNNI, as llama.cpp does: the fastest, least exact), and
+          // bf16 × bf16 for bf16 weights where the CPU has AVX512-BF16
 };
 const char* ActivationPrecisionName(ActivationPrecision a);
-// "auto", "f32", "low"; false for anything else.
+// "auto", "f32", "high", "low"; false for anything else.
 bool ParseActivationPrecision(const std::string& name, ActivationPrecision* a);
 
 const char* WeightTypeName(WeightType t);
@@ -61,10 +64,11 @@ class PackedMatrix {
   void set_activations(ActivationPrecision a) { activations_ = a; }
 
   // y[rows, out] = x[rows, in] · Wᵀ, on `pool` (may be null), with the best kernels for this
-  // CPU unless `kernels` is given. Per activations(): Q8_0/Q4_0 weights multiply
-  // int8-quantised activations with integer dot products where the kernels have them
-  // (AVX-512 VNNI; the scalar baseline too, as their definition), bf16 weights bf16-rounded
-  // activations under kLow (AVX512-BF16); everything else decodes weights to f32.
+  // CPU unless `kernels` is given. Per activations(): Q8_0/Q4_0 weights multiply 16-bit
+  // (kAuto, kHigh) or int8 (kLow) quantised activations with integer dot products where
+  // the kernels have them (AVX-512 VNNI; the scalar baseline too, as their definition),
+  // bf16 weights bf16-rounded activations under kLow (AVX512-BF16); everything else
+  // decodes weights to f32.
   void MatMul(const float* x, size_t rows, float* y, ThreadPool* pool, const SimdKernels* kernels = nullptr) const;
 
  private:
@@ -72,8 +76,9 @@ class PackedMatrix {
     void operator()(uint8_t* p) const;
   };
   void Allocate(WeightType type, size_t out, size_t in);
-  // Q8_0/Q4_0 with int8 activations (SimdKernels::gemm_x8), bf16 with bf16 activations.
-  void MatMulX8(const float* x, size_t rows, float* y, ThreadPool* pool, const SimdKernels& k) const;
+  // Q8_0/Q4_0 with int8 or 16-bit activations (SimdKernels::gemm_x8), bf16 with bf16
+  // activations.
+  void MatMulX8(const float* x, size_t rows, bool x16, float* y, ThreadPool* pool, const SimdKernels& k) const;
   void MatMulBf16(const float* x, size_t rows, float* y, ThreadPool* pool, const SimdKernels& k) const;
   uint8_t* panel(size_t p) const { return data_.get() + p * panel_bytes_; }
 

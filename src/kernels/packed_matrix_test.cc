@@ -42,11 +42,11 @@ struct Shape {
   size_t rows, in, out;
 };
 
-// How far the int8 path may be from the f32 product: rounding x to its block's int8 grid
-// moves each x by at most dx/2 = max|x in block| / 254, so |error| ≤ Σ_k |w_k|·dx_b/2, plus
-// f32 rounding.
-std::vector<float> Int8ActivationErrorBound(const std::vector<float>& x, const std::vector<float>& w, size_t rows,
-                                            size_t in, size_t out) {
+// How far the integer path may be from the f32 product: rounding x to its block's grid of
+// ±levels (127 for int8, 32512 for 16-bit) moves each x by at most dx/2 = max|x in block| /
+// (2·levels), so |error| ≤ Σ_k |w_k|·dx_b/2, plus f32 rounding.
+std::vector<float> QuantisedActivationErrorBound(const std::vector<float>& x, const std::vector<float>& w, size_t rows,
+                                                 size_t in, size_t out, float levels) {
   std::vector<float> bound(rows * out);
   for (size_t r = 0; r < rows; ++r) {
     for (size_t c = 0; c < out; ++c) {
@@ -54,7 +54,7 @@ std::vector<float> Int8ActivationErrorBound(const std::vector<float>& x, const s
       for (size_t b = 0; b < in / 32; ++b) {
         float amax = 0;
         for (size_t k = 0; k < 32; ++k) amax = std::max(amax, std::fabs(x[r * in + b * 32 + k]));
-        for (size_t k = 0; k < 32; ++k) e += std::fabs(w[c * in + b * 32 + k]) * amax / 254;
+        for (size_t k = 0; k < 32; ++k) e += std::fabs(w[c * in + b * 32 + k]) * amax / (2 * levels);
       }
       bound[r * out + c] = static_cast<float>(e * 1.001 + 1e-5 * std::sqrt(double(in)));
     }
@@ -71,20 +71,26 @@ TEST(PackedMatrix, EveryIsaAndTypeMatchesTheReferenceMatMul) {
   for (const Shape& s : kShapes) {
     const std::vector<float> x = Random(s.rows * s.in, 7 + s.rows), w = Random(s.out * s.in, 11 + s.out);
     for (WeightType type : {WeightType::kF32, WeightType::kBF16, WeightType::kQ8_0, WeightType::kQ4_0}) {
-      const PackedMatrix m = PackedMatrix::FromF32(w.data(), s.out, s.in, type);
+      PackedMatrix m = PackedMatrix::FromF32(w.data(), s.out, s.in, type);
       const std::vector<float> wu = Unpacked(m);
       std::vector<float> want(s.rows * s.out);
       MatMulWT(x.data(), s.rows, s.in, wu.data(), s.out, want.data(), nullptr);
-      for (Isa isa : SupportedIsas()) {
-        std::vector<float> got(s.rows * s.out, -1.0f);
-        m.MatMul(x.data(), s.rows, got.data(), &pool, &SimdKernelsFor(isa));
-        const bool x8 = (type == WeightType::kQ8_0 || type == WeightType::kQ4_0) && SimdKernelsFor(isa).gemm_x8;
-        const std::vector<float> tol = x8 ? Int8ActivationErrorBound(x, wu, s.rows, s.in, s.out)
-                                          : std::vector<float>(got.size(), 2e-6f * std::sqrt(static_cast<float>(s.in)) * 4);
-        for (size_t i = 0; i < got.size(); ++i) {
-          ASSERT_NEAR(got[i], want[i], tol[i])
-              << IsaName(isa) << " " << WeightTypeName(type) << " rows " << s.rows << " in " << s.in << " out "
-              << s.out << " at " << i;
+      const bool quantised = type == WeightType::kQ8_0 || type == WeightType::kQ4_0;
+      for (ActivationPrecision act : {ActivationPrecision::kAuto, ActivationPrecision::kHigh, ActivationPrecision::kLow}) {
+        if (act == ActivationPrecision::kLow && !quantised) continue;  // bf16 × bf16: its own test below
+        m.set_activations(act);
+        for (Isa isa : SupportedIsas()) {
+          std::vector<float> got(s.rows * s.out, -1.0f);
+          m.MatMul(x.data(), s.rows, got.data(), &pool, &SimdKernelsFor(isa));
+          const bool integer = quantised && SimdKernelsFor(isa).gemm_x8;
+          const float levels = act == ActivationPrecision::kLow ? 127.0f : 32512.0f;
+          const std::vector<float> tol = integer ? QuantisedActivationErrorBound(x, wu, s.rows, s.in, s.out, levels)
+                                                 : std::vector<float>(got.size(), 2e-6f * std::sqrt(static_cast<float>(s.in)) * 4);
+          for (size_t i = 0; i < got.size(); ++i) {
+            ASSERT_NEAR(got[i], want[i], tol[i] + 1e-6f * std::sqrt(static_cast<float>(s.in)))
+                << IsaName(isa) << " " << WeightTypeName(type) << " " << ActivationPrecisionName(act) << " rows "
+                << s.rows << " in " << s.in << " out " << s.out << " at " << i;
+          }
         }
       }
     }
@@ -145,21 +151,26 @@ TEST(PackedMatrix, EveryIsaDecodesQuantisedPanelsLikeTheScalarBaseline) {
   }
 }
 
-// The scalar int8 path is the definition; the VNNI kernel must agree bit for bit.
-TEST(PackedMatrix, Int8PathIsBitIdenticalAcrossIsas) {
+// The scalar integer path is the definition; the VNNI kernel must agree bit for bit, with
+// int8 (kLow) and 16-bit (kHigh) activations.
+TEST(PackedMatrix, IntegerPathIsBitIdenticalAcrossIsas) {
   ASSERT_NE(SimdKernelsFor(Isa::kScalar).gemm_x8, nullptr) << "the scalar kernels must define the int8 path";
   ThreadPool pool(3);
   for (const Shape& s : kShapes) {
     const std::vector<float> x = Random(s.rows * s.in, 3 + s.rows), w = Random(s.out * s.in, 5 + s.out);
     for (WeightType type : {WeightType::kQ8_0, WeightType::kQ4_0}) {
-      const PackedMatrix m = PackedMatrix::FromF32(w.data(), s.out, s.in, type);
-      std::vector<float> want(s.rows * s.out);
-      m.MatMul(x.data(), s.rows, want.data(), nullptr, &SimdKernelsScalar());
-      for (Isa isa : SupportedIsas()) {
-        if (!SimdKernelsFor(isa).gemm_x8) continue;
-        std::vector<float> got(s.rows * s.out, -1.0f);
-        m.MatMul(x.data(), s.rows, got.data(), &pool, &SimdKernelsFor(isa));
-        ASSERT_EQ(got, want) << IsaName(isa) << " " << WeightTypeName(type) << " rows " << s.rows << " in " << s.in;
+      for (ActivationPrecision act : {ActivationPrecision::kHigh, ActivationPrecision::kLow}) {
+        PackedMatrix m = PackedMatrix::FromF32(w.data(), s.out, s.in, type);
+        m.set_activations(act);
+        std::vector<float> want(s.rows * s.out);
+        m.MatMul(x.data(), s.rows, want.data(), nullptr, &SimdKernelsScalar());
+        for (Isa isa : SupportedIsas()) {
+          if (!SimdKernelsFor(isa).gemm_x8) continue;
+          std::vector<float> got(s.rows * s.out, -1.0f);
+          m.MatMul(x.data(), s.rows, got.data(), &pool, &SimdKernelsFor(isa));
+          ASSERT_EQ(got, want) << IsaName(isa) << " " << WeightTypeName(type) << " " << ActivationPrecisionName(act)
+                               << " rows " << s.rows << " in " << s.in;
+        }
       }
     }
   }
@@ -177,11 +188,15 @@ TEST(PackedMatrix, F32ActivationsTurnTheInt8PathOff) {
   m.set_activations(ActivationPrecision::kF32);
   m.MatMul(x.data(), 5, got.data(), nullptr, &SimdKernelsScalar());
   for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5f);
-  m.set_activations(ActivationPrecision::kAuto);
-  m.MatMul(x.data(), 5, got.data(), nullptr, &SimdKernelsScalar());
-  size_t differ = 0;
-  for (size_t i = 0; i < got.size(); ++i) differ += got[i] != want[i];
-  EXPECT_GT(differ, 0u) << "the scalar kernels' int8 path should round the activations";
+  double err[2] = {0, 0};
+  for (int i = 0; i < 2; ++i) {
+    m.set_activations(i == 0 ? ActivationPrecision::kHigh : ActivationPrecision::kLow);
+    m.MatMul(x.data(), 5, got.data(), nullptr, &SimdKernelsScalar());
+    for (size_t j = 0; j < got.size(); ++j) err[i] += std::fabs(got[j] - want[j]);
+  }
+  EXPECT_GT(err[1], 0.0) << "the scalar kernels' int8 path should round the activations";
+  EXPECT_GT(err[0], 0.0) << "the 16-bit path should round the activations too";
+  EXPECT_LT(err[0], err[1] / 50) << "16-bit activations should be far closer to f32 than int8";
 }
 
 // Under kLow, bf16 weights multiply bf16-rounded activations: every ISA with a bf16 path
@@ -255,16 +270,67 @@ TEST(PackedMatrix, ActivationQuantisationFollowsGgmlQ8_0) {
   for (int k = 32; k < 64; ++k) EXPECT_GE(q[k], -127);
 }
 
+TEST(PackedMatrix, SixteenBitActivationsSplitIntoTwoInt8Planes) {
+  std::vector<float> x(64, 0.0f);
+  x[0] = 3.2512f, x[1] = -1.0f, x[2] = 0.00002f, x[3] = 1.2800f, x[31] = -3.2512f;  // d = 1e-4
+  std::vector<int8_t> q(128);
+  float d[2];
+  int32_t sum[2];
+  QuantizeActivationsX16(x.data(), 64, q.data(), d, sum);
+  EXPECT_FLOAT_EQ(d[0], 1e-4f);
+  auto value = [&](int k) { return 256 * q[k] + q[64 + k]; };
+  EXPECT_EQ(value(0), 32512);
+  EXPECT_EQ(q[0], 127);
+  EXPECT_EQ(value(1), -10000);
+  EXPECT_EQ(value(2), 0);
+  EXPECT_EQ(value(3), 12800);
+  EXPECT_EQ(q[3], 50);
+  EXPECT_EQ(q[64 + 3], 0);
+  EXPECT_EQ(value(31), -32512);
+  EXPECT_EQ(q[31], -127);
+  EXPECT_EQ(sum[0], 32512 - 10000 + 12800 - 32512);
+  EXPECT_EQ(d[1], 0.0f);
+  EXPECT_EQ(sum[1], 0);
+  // Every value v splits as hi = floor((v + 128) / 256), lo = v − 256·hi, each an int8.
+  const std::vector<float> r = Random(32 * 24, 19);
+  std::vector<int8_t> q0(2 * r.size()), q1(2 * r.size());
+  std::vector<float> d0(24), d1(24);
+  std::vector<int32_t> s0(24), s1(24);
+  QuantizeActivationsX16(r.data(), r.size(), q0.data(), d0.data(), s0.data());
+  for (size_t b = 0; b < 24; ++b) {
+    int32_t total = 0;
+    for (size_t k = b * 32; k < b * 32 + 32; ++k) {
+      const int32_t v = 256 * q0[k] + q0[r.size() + k];
+      EXPECT_LE(std::abs(v), 32512);
+      EXPECT_NEAR(v * d0[b], r[k], d0[b] / 2 * 1.0001f);
+      total += v;
+    }
+    EXPECT_EQ(total, s0[b]);
+  }
+  for (Isa isa : SupportedIsas()) {
+    SimdKernelsFor(isa).quantize_x16(r.data(), r.size(), q1.data(), d1.data(), s1.data());
+    EXPECT_EQ(q0, q1) << IsaName(isa);
+    EXPECT_EQ(d0, d1) << IsaName(isa);
+    EXPECT_EQ(s0, s1) << IsaName(isa);
+  }
+  x[40] = std::numeric_limits<float>::quiet_NaN();
+  QuantizeActivationsX16(x.data(), 64, q.data(), d, sum);  // must not trap or overflow
+  for (int k = 32; k < 64; ++k) EXPECT_GE(q[k], -127);
+}
+
 TEST(PackedMatrix, ResultsDoNotDependOnTheThreadCount) {
   const size_t rows = 150, in = 96, out = 100;
   const std::vector<float> x = Random(rows * in, 1), w = Random(out * in, 2);
-  const PackedMatrix m = PackedMatrix::FromF32(w.data(), out, in, WeightType::kQ4_0);
-  std::vector<float> one(rows * out), many(rows * out);
-  m.MatMul(x.data(), rows, one.data(), nullptr);
-  for (int threads : {2, 3, 5}) {
-    ThreadPool pool(threads);
-    m.MatMul(x.data(), rows, many.data(), &pool);
-    EXPECT_EQ(one, many) << threads << " threads";
+  PackedMatrix m = PackedMatrix::FromF32(w.data(), out, in, WeightType::kQ4_0);
+  for (ActivationPrecision act : {ActivationPrecision::kHigh, ActivationPrecision::kLow}) {
+    m.set_activations(act);
+    std::vector<float> one(rows * out), many(rows * out);
+    m.MatMul(x.data(), rows, one.data(), nullptr);
+    for (int threads : {2, 3, 5}) {
+      ThreadPool pool(threads);
+      m.MatMul(x.data(), rows, many.data(), &pool);
+      EXPECT_EQ(one, many) << threads << " threads " << ActivationPrecisionName(act);
+    }
   }
 }
 

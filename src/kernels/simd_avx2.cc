@@ -183,7 +183,7 @@ void RmsNorm(const float* x, const float* w, size_t dim, float eps, float* y) {
 }  // namespace
 
 const SimdKernels& SimdKernelsAvx2() {
-  static const SimdKernels k{Isa::kAvx2, GemmF32, DecodeBf16, DecodeQ8_0, DecodeQ4_0, nullptr, nullptr, QuantizeActivationsX8, VecGeluTanhGate, VecSoftmax, RmsNorm};
+  static const SimdKernels k{Isa::kAvx2, GemmF32, DecodeBf16, DecodeQ8_0, DecodeQ4_0, nullptr, nullptr, QuantizeActivationsX8, QuantizeActivationsX16, VecGeluTanhGate, VecSoftmax, RmsNorm};
   return k;
 }
 

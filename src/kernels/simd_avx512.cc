@@ -150,6 +150,31 @@ void QuantizeX8(const float* x, size_t K, int8_t* xq, float* dx, int32_t* sx) {
   }
 }
 
+// QuantizeActivationsX16 likewise (same operations and order, then the hi/lo split in
+// integers).
+void QuantizeX16(const float* x, size_t K, int8_t* xq, float* dx, int32_t* sx) {
+  const __m512 lo = _mm512_set1_ps(-32512.0f), hi = _mm512_set1_ps(32512.0f);
+  const __m512i half = _mm512_set1_epi32(128);
+  for (size_t b = 0; b < K / 32; ++b) {
+    const __m512 a = _mm512_loadu_ps(x + b * 32), c = _mm512_loadu_ps(x + b * 32 + 16);
+    const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(a), _mm512_abs_ps(c)));
+    const float d = amax / 32512.0f, id = d > 0.0f ? 1.0f / d : 0.0f;
+    const __m512 vid = _mm512_set1_ps(id);
+    const __m512 halves[2] = {a, c};
+    __m512i v[2];
+    for (int i = 0; i < 2; ++i) {
+      const __m512 q = _mm512_min_ps(_mm512_max_ps(_mm512_roundscale_ps(_mm512_mul_ps(halves[i], vid), _MM_FROUND_TO_NEAREST_INT), lo), hi);
+      v[i] = _mm512_cvtps_epi32(q);
+      const __m512i top = _mm512_srai_epi32(_mm512_add_epi32(v[i], half), 8);
+      const __m512i bottom = _mm512_sub_epi32(v[i], _mm512_slli_epi32(top, 8));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(xq + b * 32 + 16 * i), _mm512_cvtsepi32_epi8(top));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(xq + K + b * 32 + 16 * i), _mm512_cvtsepi32_epi8(bottom));
+    }
+    dx[b] = d;
+    sx[b] = _mm512_reduce_add_epi32(_mm512_add_epi32(v[0], v[1]));
+  }
+}
+
 // e^x: x = n·ln2 + r with |r| ≤ ln2/2, a degree-7 polynomial for e^r (relative error
 // < 2e-7), then scalef multiplies by 2^n (and handles over/underflow).
 inline __m512 Exp(__m512 x) {
@@ -230,7 +255,7 @@ void RmsNorm(const float* x, const float* w, size_t dim, float eps, float* y) {
 const SimdKernels& SimdKernelsAvx512() {
   static const SimdKernels k{Isa::kAvx512,      GemmF32,         DecodeBf16, DecodeQ8_0, DecodeQ4_0,
                              CpuHasAvx512Vnni() ? GemmX8Avx512Vnni : nullptr,
-                             CpuHasAvx512Bf16() ? GemmBf16Avx512 : nullptr,   QuantizeX8, VecGeluTanhGate, VecSoftmax, RmsNorm};
+                             CpuHasAvx512Bf16() ? GemmBf16Avx512 : nullptr,   QuantizeX8, QuantizeX16, VecGeluTanhGate, VecSoftmax, RmsNorm};
   return k;
 }
 

@@ -28,17 +28,59 @@ inline __m512i Broadcast4(const int8_t* p) {
 }
 
 template <int MR, int NP, bool Q4>
+inline void AddBlockProducts(const int8_t* xb, size_t ldx, const uint8_t* const* blk, __m512i (&isum)[MR][NP]) {
+  const __m512i nib = _mm512_set1_epi8(0x0f);
+  if constexpr (Q4) {
+#pragma GCC unroll 4
+    for (int g = 0; g < 4; ++g) {
+      __m512i lo[NP], hi[NP];
+#pragma GCC unroll 2
+      for (int p = 0; p < NP; ++p) {
+        const __m512i v = _mm512_loadu_si512(blk[p] + 64 + g * 64);
+        lo[p] = _mm512_and_si512(v, nib);
+        hi[p] = _mm512_and_si512(_mm512_srli_epi16(v, 4), nib);
+      }
+#pragma GCC unroll 8
+      for (int r = 0; r < MR; ++r) {
+        const __m512i xl = Broadcast4(xb + r * ldx + 4 * g), xh = Broadcast4(xb + r * ldx + 16 + 4 * g);
+#pragma GCC unroll 2
+        for (int p = 0; p < NP; ++p) {
+          isum[r][p] = _mm512_dpbusd_epi32(isum[r][p], lo[p], xl);
+          isum[r][p] = _mm512_dpbusd_epi32(isum[r][p], hi[p], xh);
+        }
+      }
+    }
+  } else {
+#pragma GCC unroll 8
+    for (int g = 0; g < 8; ++g) {
+      __m512i w[NP];
+#pragma GCC unroll 2
+      for (int p = 0; p < NP; ++p) w[p] = _mm512_loadu_si512(blk[p] + 64 + g * 64);
+#pragma GCC unroll 8
+      for (int r = 0; r < MR; ++r) {
+        const __m512i xv = Broadcast4(xb + r * ldx + 4 * g);
+#pragma GCC unroll 2
+        for (int p = 0; p < NP; ++p) isum[r][p] = _mm512_dpbusd_epi32(isum[r][p], w[p], xv);
+      }
+    }
+  }
+}
+
+// X16: the activation rows are two planes (hi, lo; K bytes each); the block's int32 sums
+// over the hi plane are shifted left by 8 before the lo plane's products are added, which
+// is Σ u·(256·hi + lo) exactly (|sum| < 2^29). The weights are read again for the second
+// plane: they are in L1, and one set of accumulators keeps the tile in registers.
+template <int MR, int NP, bool Q4, bool X16>
 inline void TileX8(const int8_t* xq, size_t K, const float* dx, const int32_t* sx, const uint8_t* p0,
                    size_t panel_bytes, float* y, size_t ldy, __mmask16 last_mask) {
   constexpr size_t kBlockBytes = 64 + (Q4 ? 16 : 32) * kPanel;
-  const size_t nb = K / 32;
+  const size_t nb = K / 32, ldx = X16 ? 2 * K : K;
   __m512 acc[MR][NP];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) {
 #pragma GCC unroll 2
     for (int p = 0; p < NP; ++p) acc[r][p] = _mm512_setzero_ps();
   }
-  const __m512i nib = _mm512_set1_epi8(0x0f);
   for (size_t b = 0; b < nb; ++b) {
     const uint8_t* blk[NP];
 #pragma GCC unroll 2
@@ -49,40 +91,14 @@ inline void TileX8(const int8_t* xq, size_t K, const float* dx, const int32_t* s
 #pragma GCC unroll 2
       for (int p = 0; p < NP; ++p) isum[r][p] = _mm512_setzero_si512();
     }
-    const int8_t* xb = xq + b * 32;
-    if constexpr (Q4) {
-#pragma GCC unroll 4
-      for (int g = 0; g < 4; ++g) {
-        __m512i lo[NP], hi[NP];
-#pragma GCC unroll 2
-        for (int p = 0; p < NP; ++p) {
-          const __m512i v = _mm512_loadu_si512(blk[p] + 64 + g * 64);
-          lo[p] = _mm512_and_si512(v, nib);
-          hi[p] = _mm512_and_si512(_mm512_srli_epi16(v, 4), nib);
-        }
+    AddBlockProducts<MR, NP, Q4>(xq + b * 32, ldx, blk, isum);
+    if constexpr (X16) {
 #pragma GCC unroll 8
-        for (int r = 0; r < MR; ++r) {
-          const __m512i xl = Broadcast4(xb + r * K + 4 * g), xh = Broadcast4(xb + r * K + 16 + 4 * g);
+      for (int r = 0; r < MR; ++r) {
 #pragma GCC unroll 2
-          for (int p = 0; p < NP; ++p) {
-            isum[r][p] = _mm512_dpbusd_epi32(isum[r][p], lo[p], xl);
-            isum[r][p] = _mm512_dpbusd_epi32(isum[r][p], hi[p], xh);
-          }
-        }
+        for (int p = 0; p < NP; ++p) isum[r][p] = _mm512_slli_epi32(isum[r][p], 8);
       }
-    } else {
-#pragma GCC unroll 8
-      for (int g = 0; g < 8; ++g) {
-        __m512i w[NP];
-#pragma GCC unroll 2
-        for (int p = 0; p < NP; ++p) w[p] = _mm512_loadu_si512(blk[p] + 64 + g * 64);
-#pragma GCC unroll 8
-        for (int r = 0; r < MR; ++r) {
-          const __m512i xv = Broadcast4(xb + r * K + 4 * g);
-#pragma GCC unroll 2
-          for (int p = 0; p < NP; ++p) isum[r][p] = _mm512_dpbusd_epi32(isum[r][p], w[p], xv);
-        }
-      }
+      AddBlockProducts<MR, NP, Q4>(xq + K + b * 32, ldx, blk, isum);
     }
     __m512 dw[NP];
 #pragma GCC unroll 2
@@ -112,24 +128,24 @@ inline void TileX8(const int8_t* xq, size_t K, const float* dx, const int32_t* s
   }
 }
 
-template <int NP, bool Q4>
+template <int NP, bool Q4, bool X16>
 void RowsX8(const int8_t* xq, const float* dx, const int32_t* sx, size_t rows, size_t K, const uint8_t* p0,
             size_t panel_bytes, float* y, size_t ldy, __mmask16 mask) {
-  const size_t nb = K / 32;
+  const size_t nb = K / 32, ldx = X16 ? 2 * K : K;
   size_t r = 0;
   for (; r + kRows <= rows; r += kRows) {
-    TileX8<kRows, NP, Q4>(xq + r * K, K, dx + r * nb, sx + r * nb, p0, panel_bytes, y + r * ldy, ldy, mask);
+    TileX8<kRows, NP, Q4, X16>(xq + r * ldx, K, dx + r * nb, sx + r * nb, p0, panel_bytes, y + r * ldy, ldy, mask);
   }
-  const int8_t* xr = xq + r * K;
+  const int8_t* xr = xq + r * ldx;
   switch (rows - r) {
-    case 3: TileX8<3, NP, Q4>(xr, K, dx + r * nb, sx + r * nb, p0, panel_bytes, y + r * ldy, ldy, mask); break;
-    case 2: TileX8<2, NP, Q4>(xr, K, dx + r * nb, sx + r * nb, p0, panel_bytes, y + r * ldy, ldy, mask); break;
-    case 1: TileX8<1, NP, Q4>(xr, K, dx + r * nb, sx + r * nb, p0, panel_bytes, y + r * ldy, ldy, mask); break;
+    case 3: TileX8<3, NP, Q4, X16>(xr, K, dx + r * nb, sx + r * nb, p0, panel_bytes, y + r * ldy, ldy, mask); break;
+    case 2: TileX8<2, NP, Q4, X16>(xr, K, dx + r * nb, sx + r * nb, p0, panel_bytes, y + r * ldy, ldy, mask); break;
+    case 1: TileX8<1, NP, Q4, X16>(xr, K, dx + r * nb, sx + r * nb, p0, panel_bytes, y + r * ldy, ldy, mask); break;
     default: break;
   }
 }
 
-template <bool Q4>
+template <bool Q4, bool X16>
 void GemmX8(const int8_t* xq, const float* dx, const int32_t* sx, size_t rows, size_t K, const uint8_t* panels,
             size_t panel_bytes, size_t npanels, float* y, size_t ldy, size_t cols) {
   for (size_t p = 0; p < npanels; p += 2) {
@@ -139,9 +155,9 @@ void GemmX8(const int8_t* xq, const float* dx, const int32_t* sx, size_t rows, s
     const __mmask16 mask = last_cols >= kPanel ? 0xffff : static_cast<__mmask16>((1u << last_cols) - 1);
     const uint8_t* p0 = panels + p * panel_bytes;
     if (np == 2) {
-      RowsX8<2, Q4>(xq, dx, sx, rows, K, p0, panel_bytes, y + c0, ldy, mask);
+      RowsX8<2, Q4, X16>(xq, dx, sx, rows, K, p0, panel_bytes, y + c0, ldy, mask);
     } else {
-      RowsX8<1, Q4>(xq, dx, sx, rows, K, p0, panel_bytes, y + c0, ldy, mask);
+      RowsX8<1, Q4, X16>(xq, dx, sx, rows, K, p0, panel_bytes, y + c0, ldy, mask);
     }
   }
 }
@@ -149,13 +165,10 @@ void GemmX8(const int8_t* xq, const float* dx, const int32_t* sx, size_t rows, s
 }  // namespace
 
 void GemmX8Avx512Vnni(const int8_t* xq, const float* dx, const int32_t* sx, size_t rows, size_t K,
-                      const uint8_t* panels, size_t panel_bytes, size_t npanels, bool q4, float* y, size_t ldy,
-                      size_t cols) {
-  if (q4) {
-    GemmX8<true>(xq, dx, sx, rows, K, panels, panel_bytes, npanels, y, ldy, cols);
-  } else {
-    GemmX8<false>(xq, dx, sx, rows, K, panels, panel_bytes, npanels, y, ldy, cols);
-  }
+                      const uint8_t* panels, size_t panel_bytes, size_t npanels, bool q4, bool x16, float* y,
+                      size_t ldy, size_t cols) {
+  auto* gemm = q4 ? (x16 ? GemmX8<true, true> : GemmX8<true, false>) : (x16 ? GemmX8<false, true> : GemmX8<false, false>);
+  gemm(xq, dx, sx, rows, K, panels, panel_bytes, npanels, y, ldy, cols);
 }
 
 }  // namespace gembed

@@ -24,6 +24,13 @@
 //   y[r, c] = Σ_b fma(float(Σ_k xq·u − off·sx), dw[c, b]·dx[r, b], ·)   in block order
 // where u are the stored unsigned bytes and off = 128 (q8_0) or 8 (q4_0). Integer sums are
 // exact, so every implementation of it gives bit-identical results.
+//
+// The 16-bit variant (x16 = true): activations are quantised to ±32512 per 32-k block
+// (dx = max|x| / 32512, 15 bits instead of 7) and stored as two int8 planes per row,
+// xq16 = 256·hi + lo (hi ∈ ±127, lo ∈ [−128, 127]; row = K hi bytes then K lo bytes). The
+// same formula holds with xq16 in place of xq; the kernels run vpdpbusd over the hi plane,
+// shift the int32 sums left by 8, and go on over the lo plane: twice the int8 work for an
+// activation error 256× smaller (close to f32 activations), still exact integer sums.
 #pragma once
 
 #include <cstddef>
@@ -47,11 +54,11 @@ struct SimdKernels {
   void (*decode_q8_0)(const uint8_t* src, size_t K, float* dst);
   void (*decode_q4_0)(const uint8_t* src, size_t K, float* dst);
   // The int8 path over `npanels` q8_0 (q4 false) or q4_0 panels, panel_bytes apart, for
-  // `rows` quantised activation rows (xq: rows × K int8, K apart; dx, sx: rows × K/32).
-  // Null where the CPU has no fast int8 dot product (then quantised panels are decoded to
-  // f32 instead).
+  // `rows` quantised activation rows (xq: rows × K int8, K apart, or under x16 rows × 2K,
+  // 2K apart; dx, sx: rows × K/32). Null where the CPU has no fast int8 dot product (then
+  // quantised panels are decoded to f32 instead).
   void (*gemm_x8)(const int8_t* xq, const float* dx, const int32_t* sx, size_t rows, size_t K, const uint8_t* panels,
-                  size_t panel_bytes, size_t npanels, bool q4, float* y, size_t ldy, size_t cols);
+                  size_t panel_bytes, size_t npanels, bool q4, bool x16, float* y, size_t ldy, size_t cols);
   // The bf16 path: y[r, c] = Σ_j (x[r,2j]·w[c,2j] + x[r,2j+1]·w[c,2j+1]) with x rounded to
   // bf16 (xb: rows × K2 u16, K2 = K rounded up to even, ldxb apart), over `npanels` bf16
   // panels. Null where the CPU has no bf16 dot product (AVX512-BF16).
@@ -59,6 +66,8 @@ struct SimdKernels {
                     size_t npanels, size_t K, float* y, size_t ldy, size_t cols);
   // QuantizeActivationsX8 (below), vectorised; identical results for finite inputs.
   void (*quantize_x8)(const float* x, size_t K, int8_t* xq, float* dx, int32_t* sx);
+  // QuantizeActivationsX16 (below), vectorised; identical results for finite inputs.
+  void (*quantize_x16)(const float* x, size_t K, int8_t* xq, float* dx, int32_t* sx);
 
   // Element-wise ops, same contracts as the reference versions in ops.h (to within f32
   // rounding: exp is a polynomial here, sums are not in double).
@@ -72,8 +81,8 @@ const SimdKernels& SimdKernelsAvx2();
 const SimdKernels& SimdKernelsAvx512();
 // gemm_x8 with AVX-512 VNNI (simd_avx512_vnni.cc); only call when CpuHasAvx512Vnni().
 void GemmX8Avx512Vnni(const int8_t* xq, const float* dx, const int32_t* sx, size_t rows, size_t K,
-                      const uint8_t* panels, size_t panel_bytes, size_t npanels, bool q4, float* y, size_t ldy,
-                      size_t cols);
+                      const uint8_t* panels, size_t panel_bytes, size_t npanels, bool q4, bool x16, float* y,
+                      size_t ldy, size_t cols);
 bool CpuHasAvx512Vnni();
 // gemm_bf16 with AVX512-BF16 (simd_avx512_bf16.cc); only call when CpuHasAvx512Bf16().
 void GemmBf16Avx512(const uint16_t* xb, size_t ldxb, size_t rows, const uint16_t* panels, size_t panel_stride,
@@ -96,6 +105,9 @@ void PackPanelsF32Transposed(const float* wt, size_t ldwt, size_t in, size_t out
 
 // Quantises one activation row of K (a multiple of 32) for gemm_x8: xq[K], dx/sx[K/32].
 void QuantizeActivationsX8(const float* x, size_t K, int8_t* xq, float* dx, int32_t* sx);
+// The same for the 16-bit variant: xq[2K] (hi plane, then lo plane), dx/sx[K/32] with
+// sx = Σ (256·hi + lo).
+void QuantizeActivationsX16(const float* x, size_t K, int8_t* xq, float* dx, int32_t* sx);
 
 // Bytes of one packed panel for K inputs.
 inline size_t PanelBytesF32(size_t K) { return K * kPanel * 4; }

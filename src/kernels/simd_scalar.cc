@@ -99,13 +99,13 @@ void DecodeQ4_0(const uint8_t* src, size_t K, float* dst) {
 
 // The int8 path, written out plainly: the definition the VNNI kernel must match bit for bit.
 void GemmX8(const int8_t* xq, const float* dx, const int32_t* sx, size_t rows, size_t K, const uint8_t* panels,
-            size_t panel_bytes, size_t npanels, bool q4, float* y, size_t ldy, size_t cols) {
+            size_t panel_bytes, size_t npanels, bool q4, bool x16, float* y, size_t ldy, size_t cols) {
   const size_t nb = K / 32, block_bytes = 64 + (q4 ? 16 : 32) * kPanel;
   const int32_t off = q4 ? 8 : 128;
   for (size_t p = 0; p < npanels; ++p) {
     const size_t c0 = p * kPanel, nc = cols - c0 < kPanel ? cols - c0 : kPanel;
     for (size_t r = 0; r < rows; ++r) {
-      const int8_t* xr = xq + r * K;
+      const int8_t* xr = xq + r * K * (x16 ? 2 : 1);
       for (size_t c = 0; c < nc; ++c) {
         float acc = 0.0f;
         for (size_t b = 0; b < nb; ++b) {
@@ -122,7 +122,8 @@ void GemmX8(const int8_t* xq, const float* dx, const int32_t* sx, size_t rows, s
             } else {
               u = q[((k / 4) * kPanel + c) * 4 + k % 4];
             }
-            sum += static_cast<int32_t>(u) * xr[b * 32 + k];
+            const int32_t a = x16 ? 256 * xr[b * 32 + k] + xr[K + b * 32 + k] : xr[b * 32 + k];
+            sum += static_cast<int32_t>(u) * a;
           }
           const float scale = dw * dx[r * nb + b];
           acc = std::fma(static_cast<float>(sum - off * sx[r * nb + b]), scale, acc);
@@ -187,8 +188,28 @@ void QuantizeActivationsX8(const float* x, size_t K, int8_t* xq, float* dx, int3
   }
 }
 
+void QuantizeActivationsX16(const float* x, size_t K, int8_t* xq, float* dx, int32_t* sx) {
+  for (size_t b = 0; b < K / 32; ++b) {
+    const float* xb = x + b * 32;
+    float amax = 0.0f;
+    for (size_t k = 0; k < 32; ++k) amax = std::max(amax, std::fabs(xb[k]));
+    const float d = amax / 32512.0f, id = d > 0.0f ? 1.0f / d : 0.0f;
+    int32_t sum = 0;
+    for (size_t k = 0; k < 32; ++k) {
+      float q = std::nearbyint(xb[k] * id);
+      q = q != q ? 0.0f : std::clamp(q, -32512.0f, 32512.0f);
+      const int32_t v = static_cast<int32_t>(q), hi = (v + 128) >> 8;  // floor: lo = v − 256·hi ∈ [−128, 127]
+      xq[b * 32 + k] = static_cast<int8_t>(hi);
+      xq[K + b * 32 + k] = static_cast<int8_t>(v - 256 * hi);
+      sum += v;
+    }
+    dx[b] = d;
+    sx[b] = sum;
+  }
+}
+
 const SimdKernels& SimdKernelsScalar() {
-  static const SimdKernels k{Isa::kScalar, GemmF32, DecodeBf16, DecodeQ8_0, DecodeQ4_0, GemmX8, GemmBf16, QuantizeActivationsX8, GeluTanhGate, Softmax, GemmaRmsNorm};
+  static const SimdKernels k{Isa::kScalar, GemmF32, DecodeBf16, DecodeQ8_0, DecodeQ4_0, GemmX8, GemmBf16, QuantizeActivationsX8, QuantizeActivationsX16, GeluTanhGate, Softmax, GemmaRmsNorm};
   return k;
 }
 
