@@ -347,6 +347,12 @@ TEST(PackedMatrix, WeightTypeNamesParse) {
     EXPECT_EQ(t, c);
   }
   EXPECT_FALSE(ParseWeightType("q5_k", &t));
+  ActivationPrecision a;
+  for (const char* name : {"auto", "f32", "high", "low"}) {
+    ASSERT_TRUE(ParseActivationPrecision(name, &a)) << name;
+    EXPECT_STREQ(ActivationPrecisionName(a), name);
+  }
+  EXPECT_FALSE(ParseActivationPrecision("int4", &a));
 }
 
 }  // namespace
