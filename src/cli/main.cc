@@ -37,6 +37,8 @@ void AddEmbed(CLI::App& app, EmbedArgs& a) {
       ->check(CLI::IsMember({"float32", "int8", "uint8", "binary", "ubinary"}));
   c->add_option("--calibration", a.calibration,
                 "int8/uint8: a .npy of float embeddings whose per-dimension min/max set the ranges (default: this run's embeddings)");
+  c->add_flag("--no-normalize", a.no_normalize,
+              "Output the vectors before the model's final Normalize module (TEI's normalize=false); --dim then truncates without re-normalising");
   c->add_option("texts", a.texts, "Texts to embed");
 }
 
