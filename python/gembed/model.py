@@ -177,7 +177,7 @@ class Model:
         convert_to_numpy=True,
         convert_to_tensor=False,
         device=None,
-        normalize_embeddings=False,
+        normalize_embeddings=True,
         truncate_dim=None,
         *,
         ranges=None,
@@ -191,6 +191,9 @@ class Model:
         ``(prompt + text).strip()``, truncated to ``max_seq_length`` tokens (``strict=True``
         makes an over-long text an error instead). ``truncate_dim`` (or the model's
         ``truncate_dim``) keeps the first dimensions and re-normalises them (Matryoshka).
+        ``normalize_embeddings=False`` returns the vectors before the model's final Normalize
+        module (EmbeddingGemma: mean pooling → Dense → Dense), truncated without
+        re-normalising; True (the default) returns unit vectors.
         ``precision`` quantises the result (see :func:`gembed.quantize_embeddings`; ``ranges``
         / ``calibration_embeddings`` are its int8/uint8 calibration). The GIL is released
         while the model runs, so other Python threads (or other ``encode`` calls) proceed.
@@ -252,7 +255,7 @@ class Model:
         convert_to_numpy=True,
         convert_to_tensor=False,
         device=None,
-        normalize_embeddings=False,
+        normalize_embeddings=True,
         truncate_dim=None,
         ranges=None,
         calibration_embeddings=None,
@@ -271,8 +274,11 @@ class Model:
             dim = self._truncate_dim
         single = isinstance(sentences, str)
         texts = [sentences] if single else sentences
-        embeddings = self._model.embed(texts, titles, prompt, dim or 0, batch_size, bool(strict))
-        if normalize_embeddings:
+        normalize = bool(normalize_embeddings)
+        # The engine applies the model's own Normalize module (or, with normalize=False, stops
+        # before it); only a model without one needs normalising here.
+        embeddings = self._model.embed(texts, titles, prompt, dim or 0, batch_size, bool(strict), normalize)
+        if normalize and not self._model.normalize:
             embeddings /= np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
         if precision != "float32":
             embeddings = quantize_embeddings(embeddings, precision, ranges=ranges, calibration_embeddings=calibration_embeddings)

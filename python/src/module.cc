@@ -26,12 +26,13 @@ using gembed::Embedder;
 
 namespace {
 
-EmbedOptions Options(py::handle prompt, int dim, int batch_size, bool strict) {
+EmbedOptions Options(py::handle prompt, int dim, int batch_size, bool strict, bool normalize = true) {
   EmbedOptions o;
   o.prompt = gembed::python::ToOptionalString(prompt, "prompt");
   o.dim = dim;
   o.batch_size = batch_size;
   o.strict = strict;
+  o.normalize = normalize;
   return o;
 }
 
@@ -50,15 +51,17 @@ PYBIND11_MODULE(_gembed, m) {
            "Loads a model folder or GGUF file; threads=0 uses every core.")
       .def(
           "embed",
-          [](const Embedder& self, py::handle texts, py::handle titles, py::handle prompt, int dim, int batch_size, bool strict) {
+          [](const Embedder& self, py::handle texts, py::handle titles, py::handle prompt, int dim, int batch_size, bool strict,
+             bool normalize) {
             const auto inputs = gembed::python::ToInputs(texts, titles);
-            return gembed::python::EmbedToArray(self, inputs, Options(prompt, dim, batch_size, strict));
+            return gembed::python::EmbedToArray(self, inputs, Options(prompt, dim, batch_size, strict, normalize));
           },
           py::arg("texts"), py::arg("titles") = py::none(), py::arg("prompt") = py::none(), py::arg("dim") = 0,
-          py::arg("batch_size") = 32, py::arg("strict") = false,
+          py::arg("batch_size") = 32, py::arg("strict") = false, py::arg("normalize") = true,
           "Embeds a list of str into a (len(texts), dim) float32 array. prompt: a raw prompt string "
           "(None: the model's default prompt). titles: one title (or None) per text, for "
-          "EmbeddingGemma's document form. dim=0: full dimension.")
+          "EmbeddingGemma's document form. dim=0: full dimension. normalize=False: the vectors before "
+          "the model's final Normalize module (dim then truncates without re-normalising).")
       .def(
           "prepare",
           [](const Embedder& self, py::handle texts, py::handle titles, py::handle prompt) {

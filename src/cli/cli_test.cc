@@ -168,6 +168,27 @@ TEST(GembedBinary, EmbedFlagsAndEnvModel) {
   EXPECT_NE(npy.out.find("'shape': (2, 32)"), std::string::npos);
 }
 
+// --no-normalize: the vector before the model's Normalize module; --dim truncates it as is.
+TEST(GembedBinary, EmbedNoNormalize) {
+  const std::string m = " --model " + ModelDir("tiny-text") + " --format json";
+  const RunResult unit = Gembed("embed" + m + " hello");
+  const RunResult raw = Gembed("embed" + m + " --no-normalize hello");
+  const RunResult raw8 = Gembed("embed" + m + " --no-normalize --dim 8 hello");
+  ASSERT_EQ(unit.status, 0) << unit.err;
+  ASSERT_EQ(raw.status, 0) << raw.err;
+  ASSERT_EQ(raw8.status, 0) << raw8.err;
+  const std::vector<float> u = Floats(nlohmann::json::parse(unit.out)[0]["embedding"]);
+  const std::vector<float> r = Floats(nlohmann::json::parse(raw.out)[0]["embedding"]);
+  double norm = 0;
+  for (float x : r) norm += double(x) * x;
+  norm = std::sqrt(norm);
+  EXPECT_GT(std::fabs(norm - 1.0), 1e-3) << norm;
+  std::vector<float> scaled = r;
+  for (float& x : scaled) x = static_cast<float>(x / norm);
+  EXPECT_LE(MaxAbsDiff(scaled, u), 1e-6);
+  EXPECT_EQ(Floats(nlohmann::json::parse(raw8.out)[0]["embedding"]), std::vector<float>(r.begin(), r.begin() + 8));
+}
+
 TEST(GembedBinary, EmbedIdsLine) {
   const nlohmann::json exp = LoadExpected("tiny-a");
   const auto& c = exp["cases"][3];

@@ -138,6 +138,42 @@ TEST_F(CollectionsCli, FaqSearchPrintsTheAnswer) {
   EXPECT_NE(r.err.find("pass --faq"), std::string::npos) << r.err;
 }
 
+// One document the model cannot embed (a literal special-token string: id 262144, one past
+// the embedding table) or a file that is not UTF-8 does not stop the run: they are named on
+// stderr, counted in the summary, the exit status is 1, and the next run retries them.
+TEST_F(CollectionsCli, UnembeddableDocumentsAreSkippedAndTheExitStatusIsOne) {
+  Write(dir_ / "mixed/a.txt", "Apples are red.\n");
+  Write(dir_ / "mixed/b.txt", "This quotes <image_soft_token> literally.\n");
+  Write(dir_ / "mixed/c.txt", "caf\xe9 au lait\n");
+  Write(dir_ / "mixed/d.txt", "Bananas are yellow.\n");
+  RunResult r = Gembed(dir_, "index --db m.db --model " + model_ + " mixed");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("mixed/b.txt: cannot embed: chunk 1 (lines 1-1): token '<image_soft_token>' (id 262144) has no "
+                       "embedding in this model (vocabulary 262144); skipped (not stored; retried on the next run)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("mixed/c.txt: binary file (invalid UTF-8 at byte 3), skipped"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("2 added, 0 updated, 0 unchanged, 0 removed, 2 skipped;"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
+
+  r = Gembed(dir_, "search --db m.db -k 10 --json \"fruit\"");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::set<std::string> names;
+  const auto j = nlohmann::json::parse(r.out);
+  for (const auto& hit : j["results"]) names.insert(fs::path(hit["path"].get<std::string>()).filename().string());
+  EXPECT_EQ(names, (std::set<std::string>{"a.txt", "d.txt"}));
+
+  // Retried (and skipped again) by the next run; a clean run exits 0 again.
+  r = Gembed(dir_, "index --db m.db mixed");
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("0 added, 0 updated, 2 unchanged, 0 removed, 2 skipped;"), std::string::npos) << r.err;
+  Write(dir_ / "mixed/b.txt", "This no longer quotes a special token.\n");
+  Write(dir_ / "mixed/c.txt", "caf\xc3\xa9 au lait\n");
+  r = Gembed(dir_, "index --db m.db mixed");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("2 added, 0 updated, 2 unchanged, 0 removed;"), std::string::npos) << r.err;
+}
+
 // kill -9 of the real binary in the middle of indexing: every document it printed as
 // indexed is still there, the file searches, and re-running completes it.
 TEST_F(CollectionsCli, KillNineMidIndexLosesNothingReported) {

@@ -31,6 +31,7 @@ struct EmbedArgs {
   std::vector<std::string> texts;
   std::string precision = "float32";  // --precision: float32, int8, uint8, binary, ubinary
   std::string calibration;            // --calibration FILE.npy: int8/uint8 ranges from these embeddings
+  bool no_normalize = false;          // --no-normalize: the vectors before the model's Normalize module
 };
 int RunEmbed(const EmbedArgs& args);
 

@@ -65,6 +65,7 @@ int RunEmbed(const EmbedArgs& args) {
   options.dim = args.dim;
   options.strict = args.strict;
   options.batch_size = args.batch;
+  options.normalize = !args.no_normalize;
 
   if (ranges) {
     const size_t dim = static_cast<size_t>(args.dim ? args.dim : model->output_dim());

@@ -127,14 +127,17 @@ int RunIndex(const IndexArgs& a) {
   line.Clear();
   if (!a.quiet) {
     std::fprintf(stderr,
-                 "gembed: %s: %zu files; documents: %zu added, %zu updated, %zu unchanged, %zu removed; %zu chunks embedded "
+                 "gembed: %s: %zu files; documents: %zu added, %zu updated, %zu unchanged, %zu removed%s; %zu chunks embedded "
                  "(%zu tokens, %.0f tokens/s) in %.1f s; %lld documents, %lld chunks%s%s\n",
-                 a.db.c_str(), st.files, st.added, st.updated, st.unchanged, st.removed, st.chunks, st.tokens,
+                 a.db.c_str(), st.files, st.added, st.updated, st.unchanged, st.removed,
+                 st.skipped ? (", " + std::to_string(st.skipped) + " skipped").c_str() : "", st.chunks, st.tokens,
                  st.seconds > 0 ? st.tokens / st.seconds : 0.0, st.seconds,
                  static_cast<long long>(collection->document_count()), static_cast<long long>(collection->chunk_count()),
                  st.ann ? ", ANN index stored" : "", st.notices ? (", " + std::to_string(st.notices) + " notices").c_str() : "");
   }
-  return 0;
+  // Skipped documents (each named in a notice above) make the exit status 1 so that
+  // scripts notice; everything else was indexed and committed.
+  return st.skipped ? 1 : 0;
 }
 
 }  // namespace gembed::cli

@@ -37,6 +37,8 @@ void AddEmbed(CLI::App& app, EmbedArgs& a) {
       ->check(CLI::IsMember({"float32", "int8", "uint8", "binary", "ubinary"}));
   c->add_option("--calibration", a.calibration,
                 "int8/uint8: a .npy of float embeddings whose per-dimension min/max set the ranges (default: this run's embeddings)");
+  c->add_flag("--no-normalize", a.no_normalize,
+              "Output the vectors before the model's final Normalize module (TEI's normalize=false); --dim then truncates without re-normalising");
   c->add_option("texts", a.texts, "Texts to embed");
 }
 
@@ -120,7 +122,9 @@ void AddIndex(CLI::App& app, IndexArgs& a) {
   c->add_option("--query-prompt", a.query_prompt, "New collection: prompt name for queries (default query; STS with --faq)");
   c->add_option("--ann-threshold", a.ann_threshold, "Build an ANN (HNSW) index from this many chunks on (default 20000; 0 = always)")
       ->check(CLI::Range(0LL, 1LL << 40));
-  c->add_flag("--strict", a.strict, "A bad JSONL line or unreadable file is an error instead of a notice");
+  c->add_flag("--strict", a.strict,
+              "A bad JSONL line, an unreadable file or a document that cannot be embedded stops the run (default: notice, skip; "
+              "skipped documents make the exit status 1)");
   c->add_option("--threads", a.threads, "Threads (default: all cores)")->check(CLI::Range(0, 1024));
   c->add_option("--weights", a.weights, "Weight type to compute with: auto, f32, bf16, q8_0, q4_0, mixed")
       ->check(CLI::IsMember({"auto", "f32", "bf16", "q8_0", "q4_0", "mixed"}));

@@ -117,7 +117,7 @@ PreparedInput Embedder::Prepare(const EmbedInput& input, const EmbedOptions& opt
   return p;
 }
 
-void Embedder::RunBatch(std::span<const std::vector<int32_t>* const> seqs, float* out) const {
+void Embedder::RunBatch(std::span<const std::vector<int32_t>* const> seqs, bool normalize, float* out) const {
   std::vector<int32_t> ids;
   std::vector<int> lengths;
   for (const auto* s : seqs) {
@@ -135,7 +135,7 @@ void Embedder::RunBatch(std::span<const std::vector<int32_t>* const> seqs, float
     x = std::move(y);
   }
   const size_t od = output_dim();
-  if (model_.normalize) {
+  if (model_.normalize && normalize) {
     for (size_t s = 0; s < seqs.size(); ++s) L2Normalize(&x[s * od], od);
   }
   std::copy(x.begin(), x.end(), out);
@@ -179,7 +179,7 @@ std::vector<EmbedResult> Embedder::Embed(std::span<const EmbedInput> inputs, con
       ++end;
     }
     std::vector<float> out(batch.size() * full);
-    RunBatch(batch, out.data());
+    RunBatch(batch, options.normalize, out.data());
     for (size_t k = 0; k < batch.size(); ++k) {
       std::copy(out.begin() + k * full, out.begin() + (k + 1) * full, full_out.begin() + order[start + k] * full);
     }
@@ -190,8 +190,9 @@ std::vector<EmbedResult> Embedder::Embed(std::span<const EmbedInput> inputs, con
   for (size_t i = 0; i < inputs.size(); ++i) {
     EmbedResult& r = results[i];
     r.embedding.assign(full_out.begin() + i * full, full_out.begin() + i * full + dim);
-    // Matryoshka: truncate, then re-normalise (a model without Normalize stays unnormalised).
-    if (dim < full && model_.normalize) L2Normalize(r.embedding.data(), dim);
+    // Matryoshka: truncate, then re-normalise (a model without Normalize, or a call that
+    // asked for the vector before it, stays unnormalised).
+    if (dim < full && model_.normalize && options.normalize) L2Normalize(r.embedding.data(), dim);
     r.tokens = static_cast<int>(prepared[i].ids.size());
     r.input_tokens = prepared[i].input_tokens;
     r.truncated = prepared[i].truncated;

@@ -67,10 +67,14 @@ struct EmbedOptions {
   int dim = 0;            // Matryoshka output dimension; 0 = the model's full dimension
   bool strict = false;    // over-long inputs are an error instead of being truncated
   int batch_size = 32;    // sequences per forward pass (a token budget also applies)
+  // false: the vector before the model's final Normalize module (EmbeddingGemma: mean
+  // pooling → Dense → Dense), as TEI's `normalize: false`; `dim` then truncates it without
+  // re-normalising. No effect on a model without a Normalize module (its output is raw).
+  bool normalize = true;
 };
 
 struct EmbedResult {
-  std::vector<float> embedding;  // unit length (when the model normalises), `dim` floats
+  std::vector<float> embedding;  // unit length (when the model normalises and `normalize`), `dim` floats
   int tokens = 0;                // tokens the model saw, <bos>/<eos> included
   int input_tokens = 0;          // tokens before truncation (== tokens unless truncated)
   bool truncated = false;
@@ -111,8 +115,9 @@ class Embedder {
   Embedder(ModelFolder model, int threads);
   // The prompt string an input gets (see the header comment for the order).
   std::string ResolvePrompt(const EmbedInput& input, const EmbedOptions& options) const;
-  // Runs one ragged batch; writes one embedding of output_dim() floats per sequence.
-  void RunBatch(std::span<const std::vector<int32_t>* const> seqs, float* out) const;
+  // Runs one ragged batch; writes one embedding of output_dim() floats per sequence,
+  // through the model's Normalize module when it has one and `normalize` is true.
+  void RunBatch(std::span<const std::vector<int32_t>* const> seqs, bool normalize, float* out) const;
 
   ModelFolder model_;
   std::unique_ptr<ThreadPool> pool_;

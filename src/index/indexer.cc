@@ -125,7 +125,7 @@ IndexStats IndexPaths(const Embedder& embedder, Collection& collection, const st
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
 
   std::set<std::string> seen;      // keys present in the sources
-  std::set<std::string> kept_paths;  // unreadable files: their stored documents stay
+  std::set<std::string> kept_paths;  // unreadable/undecodable files: their stored documents stay
   std::vector<DocumentRecord> batch;
   size_t batch_chunks = 0;
   EmbedOptions eopt;
@@ -146,11 +146,14 @@ IndexStats IndexPaths(const Embedder& embedder, Collection& collection, const st
   };
 
   for (const std::string& file : files) {
-    bool unreadable = false;
-    std::vector<SourceDocument> docs = ReadSourceFile(file, faq, options.strict, &notices, &unreadable);
+    bool failed = false;
+    std::vector<SourceDocument> docs = ReadSourceFile(file, faq, options.strict, &notices, &failed);
     for (const auto& n : notices) notice(n);
     notices.clear();
-    if (unreadable) kept_paths.insert(file);
+    if (failed) {
+      kept_paths.insert(file);
+      ++stats.skipped;
+    }
     for (SourceDocument& doc : docs) {
       seen.insert(doc.key);
       const std::string hash = SourceHash(doc, s);
@@ -167,14 +170,34 @@ IndexStats IndexPaths(const Embedder& embedder, Collection& collection, const st
       rec.mtime = doc.mtime;
       rec.size = doc.size;
       rec.metadata_json = doc.metadata_json;
-      const std::vector<Chunk> chunks = ChunkSource(embedder, s, doc);
-      std::vector<EmbedInput> inputs;
-      for (const Chunk& c : chunks) inputs.push_back(ChunkInput(s, c));
+      // One document that cannot be chunked or embedded (a special-token string the model
+      // has no embedding row for, a file name that is not UTF-8, …) must not stop the run:
+      // it is skipped with a notice and nothing is written for it, so its stored version
+      // (if any) stays searchable and keeps its old hash, which makes the next run retry it.
+      // Nothing here touches the database, so catching is safe; write errors still stop the run.
+      std::vector<Chunk> chunks;
       std::vector<EmbedResult> vecs;
       try {
-        vecs = embedder.Embed(inputs, eopt);
-      } catch (const InputError& e) {
-        throw Error(doc.key + ": chunk " + std::to_string(e.index() + 1) + ": " + e.detail());
+        chunks = ChunkSource(embedder, s, doc);
+        std::vector<EmbedInput> inputs;
+        for (const Chunk& c : chunks) inputs.push_back(ChunkInput(s, c));
+        try {
+          vecs = embedder.Embed(inputs, eopt);
+        } catch (const InputError& e) {
+          const Chunk& c = chunks.at(e.index());
+          throw Error("chunk " + std::to_string(e.index() + 1) + " (lines " + std::to_string(c.line_start) + "-" +
+                      std::to_string(c.line_end) + "): " + e.detail());
+        }
+      } catch (const std::exception& e) {
+        const std::string why = doc.key + ": cannot embed: " + e.what();
+        if (options.strict) {
+          flush();  // what was embedded before it is committed, as in a normal run
+          throw Error(why);
+        }
+        ++stats.skipped;
+        notice(why + "; skipped (" + (it != stored.end() ? "its stored version is kept" : "not stored") +
+               "; retried on the next run)");
+        continue;
       }
       for (size_t i = 0; i < chunks.size(); ++i) {
         ChunkRecord c;

@@ -1,7 +1,8 @@
 // `gembed index` as a library call: reads sources, chunks them with the model's tokenizer,
 // embeds what changed (by content hash) and writes it to a collection in batches, each
 // batch one transaction. A document is reported done (on_done) only after its batch
-// committed, so nothing reported is lost if the process dies.
+// committed, so nothing reported is lost if the process dies. A document that cannot be
+// read or embedded is skipped with a notice (IndexStats::skipped) and the run goes on.
 #pragma once
 
 #include <functional>
@@ -26,7 +27,9 @@ struct IndexProgress {
 };
 
 struct IndexOptions {
-  bool strict = false;     // a bad JSONL line or unreadable file is an error, not a notice
+  // A bad JSONL line, an unreadable file or a document that cannot be embedded is an
+  // error (the run stops after committing what came before), not a notice and a skip.
+  bool strict = false;
   int batch_chunks = 64;   // chunks embedded (and committed) together
   int threads_batch = 32;  // EmbedOptions::batch_size
   std::function<void(const std::string&)> notice;           // skipped files, bad lines
@@ -39,6 +42,10 @@ struct IndexStats {
   size_t added = 0, updated = 0, unchanged = 0, removed = 0;
   size_t chunks = 0, tokens = 0;
   size_t notices = 0;
+  // Documents that should have been indexed but were not: a file that could not be read or
+  // is not UTF-8, a document (file or record) that could not be chunked or embedded. Each
+  // got a notice; its stored version (if any) is kept and it is retried on the next run.
+  size_t skipped = 0;
   double seconds = 0;
   bool ann = false;  // an ANN index is stored after the run
 };

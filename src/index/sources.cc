@@ -104,8 +104,8 @@ std::string Sha256Hex(std::string_view data) {
 }
 
 std::vector<SourceDocument> ReadSourceFile(const std::string& path, bool faq, bool strict, std::vector<std::string>* notices,
-                                           bool* unreadable) {
-  if (unreadable) *unreadable = false;
+                                           bool* failed) {
+  if (failed) *failed = false;
   struct stat st {};
   std::string content;
   {
@@ -114,7 +114,7 @@ std::vector<SourceDocument> ReadSourceFile(const std::string& path, bool faq, bo
       const std::string msg = path + ": cannot read: " + std::strerror(errno);
       if (strict) throw Error(msg);
       notices->push_back(msg + ", skipped");
-      if (unreadable) *unreadable = true;
+      if (failed) *failed = true;
       return {};
     }
     std::ostringstream ss;
@@ -123,7 +123,7 @@ std::vector<SourceDocument> ReadSourceFile(const std::string& path, bool faq, bo
       const std::string msg = path + ": read error";
       if (strict) throw Error(msg);
       notices->push_back(msg + ", skipped");
-      if (unreadable) *unreadable = true;
+      if (failed) *failed = true;
       return {};
     }
     content = std::move(ss).str();
@@ -133,6 +133,7 @@ std::vector<SourceDocument> ReadSourceFile(const std::string& path, bool faq, bo
   if (bad != std::string::npos) {
     notices->push_back(path + ": binary file (" + (nul != std::string::npos ? "NUL byte" : "invalid UTF-8") +
                        " at byte " + std::to_string(bad) + "), skipped");
+    if (failed && nul == std::string::npos) *failed = true;
     return {};
   }
   const fs::path p(path);

@@ -37,10 +37,12 @@ bool HasTextExtension(std::string_view file_name);
 // notice and no documents. `.jsonl` files give one document per record — {"id"?, "title"?,
 // "text", "metadata"?}, or with `faq` {"id"?, "question", "answer", "metadata"?}; a bad
 // line is noticed as "FILE line N: what is wrong" and skipped, or thrown when `strict`.
-// `unreadable` (optional) is set when the file could not be read at all (its documents
-// already in a collection are then kept, not dropped).
+// `failed` (optional) is set when the file should have given documents but could not be
+// read at all or is not valid UTF-8 (text in another encoding, most likely): `gembed index`
+// then keeps its documents already in a collection and counts it as skipped. A file with a
+// NUL byte is taken for a real binary file (as git and grep do): a notice, not a failure.
 std::vector<SourceDocument> ReadSourceFile(const std::string& path, bool faq, bool strict, std::vector<std::string>* notices,
-                                           bool* unreadable = nullptr);
+                                           bool* failed = nullptr);
 
 // Lower-case hex SHA-256 (OpenSSL).
 std::string Sha256Hex(std::string_view data);

@@ -52,8 +52,11 @@ TEST(Sources, BinaryFilesAreSkippedWithANotice) {
   Write(dir / "nul.txt", std::string("text\0more", 9));
   Write(dir / "latin1.txt", "caf\xe9\n");
   std::vector<std::string> notices;
-  EXPECT_TRUE(ReadSourceFile((dir / "nul.txt").string(), false, false, &notices).empty());
-  EXPECT_TRUE(ReadSourceFile((dir / "latin1.txt").string(), false, true, &notices).empty()) << "binary is not an error";
+  bool failed = true;
+  EXPECT_TRUE(ReadSourceFile((dir / "nul.txt").string(), false, false, &notices, &failed).empty());
+  EXPECT_FALSE(failed) << "a NUL byte is a real binary file: nothing failed";
+  EXPECT_TRUE(ReadSourceFile((dir / "latin1.txt").string(), false, true, &notices, &failed).empty()) << "binary is not an error";
+  EXPECT_TRUE(failed) << "invalid UTF-8 is text that could not be read: a failed file";
   ASSERT_EQ(notices.size(), 2u);
   EXPECT_NE(notices[0].find("nul.txt: binary file (NUL byte at byte 4)"), std::string::npos) << notices[0];
   EXPECT_NE(notices[1].find("latin1.txt: binary file (invalid UTF-8 at byte 3)"), std::string::npos) << notices[1];

@@ -16,8 +16,9 @@ Batcher::Batcher(const Embedder& embedder, BatcherOptions options, Metrics* metr
 
 Batcher::~Batcher() { Stop(); }
 
-std::future<Embeddings> Batcher::Submit(std::vector<std::vector<int32_t>> seqs) {
+std::future<Embeddings> Batcher::Submit(std::vector<std::vector<int32_t>> seqs, bool normalize) {
   auto job = std::make_unique<Job>();
+  job->normalize = normalize;
   for (const auto& s : seqs) job->tokens += s.size();
   job->seqs = std::move(seqs);
   job->queued = std::chrono::steady_clock::now();
@@ -74,31 +75,43 @@ void Batcher::Work() {
 
 void Batcher::Run(std::vector<std::unique_ptr<Job>>& batch) {
   const auto start = std::chrono::steady_clock::now();
-  std::vector<EmbedInput> inputs;
   std::vector<double> waits;
-  size_t tokens = 0;
+  size_t tokens = 0, seqs = 0;
   for (auto& job : batch) {
     waits.push_back(std::chrono::duration<double>(start - job->queued).count());
     tokens += job->tokens;
-    for (auto& s : job->seqs) inputs.push_back(EmbedInput{.ids = std::move(s)});
+    seqs += job->seqs.size();
   }
-  if (metrics_ != nullptr) metrics_->RecordBatch(batch.size(), inputs.size(), tokens, waits);
-  try {
-    EmbedOptions opt;
-    // The embedder's own token cap (and our budget) bound each forward pass; no count cap.
-    opt.batch_size = static_cast<int>(std::max<size_t>(1, inputs.size()));
-    std::vector<EmbedResult> results = embedder_.Embed(inputs, opt);
-    size_t k = 0;
+  if (metrics_ != nullptr) metrics_->RecordBatch(batch.size(), seqs, tokens, waits);
+  // One Embed call per `normalize` setting (almost always just one): the embedder stays the
+  // only place that applies the model's Normalize module, so results equal Embed's.
+  for (const bool normalize : {true, false}) {
+    std::vector<Job*> group;
+    std::vector<EmbedInput> inputs;
     for (auto& job : batch) {
-      Embeddings out;
-      out.reserve(job->seqs.size());
-      for (size_t i = 0; i < job->seqs.size(); ++i) out.push_back(std::move(results[k++].embedding));
-      job->done.set_value(std::move(out));
+      if (job->normalize != normalize) continue;
+      group.push_back(job.get());
+      for (auto& s : job->seqs) inputs.push_back(EmbedInput{.ids = std::move(s)});
     }
-  } catch (...) {
-    // One failure fails the whole batch: ids were validated before queueing, so this is an
-    // engine failure (e.g. out of memory), not one request's bad input.
-    for (auto& job : batch) job->done.set_exception(std::current_exception());
+    if (group.empty()) continue;
+    try {
+      EmbedOptions opt;
+      opt.normalize = normalize;
+      // The embedder's own token cap (and our budget) bound each forward pass; no count cap.
+      opt.batch_size = static_cast<int>(std::max<size_t>(1, inputs.size()));
+      std::vector<EmbedResult> results = embedder_.Embed(inputs, opt);
+      size_t k = 0;
+      for (Job* job : group) {
+        Embeddings out;
+        out.reserve(job->seqs.size());
+        for (size_t i = 0; i < job->seqs.size(); ++i) out.push_back(std::move(results[k++].embedding));
+        job->done.set_value(std::move(out));
+      }
+    } catch (...) {
+      // One failure fails the whole group: ids were validated before queueing, so this is an
+      // engine failure (e.g. out of memory), not one request's bad input.
+      for (Job* job : group) job->done.set_exception(std::current_exception());
+    }
   }
 }
 

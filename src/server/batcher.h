@@ -54,8 +54,9 @@ class Batcher {
 
   // Queues final token ids (already prepared: <bos>/<eos> included, within the model's
   // limit). Throws QueueFullError when max_queue requests are waiting, gembed::Error after
-  // Stop(). The future throws what Embed threw, if it failed.
-  std::future<Embeddings> Submit(std::vector<std::vector<int32_t>> seqs);
+  // Stop(). The future throws what Embed threw, if it failed. `normalize`: as
+  // EmbedOptions::normalize (false: the vectors before the model's Normalize module).
+  std::future<Embeddings> Submit(std::vector<std::vector<int32_t>> seqs, bool normalize = true);
 
   // Refuses new requests, finishes every queued one, then joins the worker. Idempotent.
   void Stop();
@@ -65,6 +66,7 @@ class Batcher {
  private:
   struct Job {
     std::vector<std::vector<int32_t>> seqs;
+    bool normalize = true;
     size_t tokens = 0;
     std::chrono::steady_clock::time_point queued;
     std::promise<Embeddings> done;

@@ -61,6 +61,25 @@ TEST(Batcher, MergedRequestsGetTheirSingleRequestResults) {
   EXPECT_LT(metrics.batches(), texts.size() + 1);
 }
 
+// Requests with and without normalisation queued together each get what Embed gives them.
+TEST(Batcher, MixedNormalizeRequestsGetTheirOwnResults) {
+  const std::vector<std::string> texts = {"a", "hello world", "x y z", "the quick brown fox"};
+  EmbedOptions raw;
+  raw.normalize = false;
+  Metrics metrics;
+  Batcher batcher(TinyText(), {.max_batch_tokens = 1 << 20, .max_queue = 64}, &metrics);
+  auto busy = batcher.Submit(LongJob());
+  std::vector<std::future<Embeddings>> pending;
+  for (size_t i = 0; i < texts.size(); ++i) pending.push_back(batcher.Submit({Ids(texts[i])}, /*normalize=*/i % 2 == 0));
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const Embeddings got = pending[i].get();
+    ASSERT_EQ(got.size(), 1u);
+    const auto want = i % 2 == 0 ? TinyText().Embed({{.text = texts[i]}}) : TinyText().Embed({{.text = texts[i]}}, raw);
+    EXPECT_TRUE(SameBytes(got[0], want[0].embedding)) << texts[i] << " normalize " << (i % 2 == 0);
+  }
+  EXPECT_EQ(busy.get().size(), 8u);
+}
+
 TEST(Batcher, TokenBudgetSplitsBatches) {
   Metrics metrics;
   Batcher batcher(TinyText(), {.max_batch_tokens = 8, .max_queue = 64}, &metrics);

@@ -136,7 +136,7 @@ EmbedResponse EmbeddingService::Embed(const EmbedRequest& request) const {
 
   std::future<Embeddings> pending;
   try {
-    pending = batcher_.Submit(std::move(seqs));
+    pending = batcher_.Submit(std::move(seqs), request.normalize);
   } catch (const QueueFullError& e) {
     throw ApiError(ErrorKind::kOverloaded, e.what());
   } catch (const Error& e) {
@@ -150,11 +150,13 @@ EmbedResponse EmbeddingService::Embed(const EmbedRequest& request) const {
   }
 
   // Matryoshka truncation and normalisation exactly as Embedder::Embed does them, so a
-  // result equals the library's for the same input.
+  // result equals the library's for the same input. normalize=false (TEI): the vectors are
+  // the model's output before its Normalize module, truncated without re-normalising.
+  // normalize=true on a model without a Normalize module normalises here (TEI's default).
   const bool model_normalizes = embedder_.model().normalize;
   for (auto& v : full_vectors) {
     v.resize(static_cast<size_t>(dim));
-    if ((dim < full && model_normalizes) || (request.normalize && !model_normalizes)) L2Normalize(v.data(), v.size());
+    if (request.normalize && (dim < full || !model_normalizes)) L2Normalize(v.data(), v.size());
   }
 
   if (request.precision == Precision::kFloat32) {

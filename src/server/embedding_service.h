@@ -37,7 +37,7 @@ struct EmbedRequest {
   bool truncate = false;       // over-long inputs are cut instead of refused
   bool truncate_left = false;  // cut the beginning (keep the end) instead of the end
   int dim = 0;                 // 0 = full
-  bool normalize = true;       // see docs/server.md: a model with a Normalize layer always is
+  bool normalize = true;       // false: the vector before the model's Normalize module (TEI)
   Precision precision = Precision::kFloat32;
 };
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <thread>
 
@@ -237,6 +238,34 @@ TEST(TeiApi, EmbedWithPromptNameAndDimensions) {
   const auto d = s.Post("/embed", json{{"inputs", {"a", "b"}}, {"dimensions", 16}, {"normalize", true}});
   ASSERT_EQ(d.status, 200) << d.body;
   EXPECT_EQ(d.j[1].get<std::vector<float>>(), Library("b", {.dim = 16}));
+}
+
+// TEI's normalize:false: the vector before the model's final Normalize module, and with
+// dimensions its first floats as they are (no re-normalisation).
+TEST(TeiApi, NormalizeFalseReturnsThePreNormalizeVector) {
+  TestServer s;
+  auto norm = [](const std::vector<float>& v) {
+    double n = 0;
+    for (float x : v) n += double(x) * x;
+    return std::sqrt(n);
+  };
+  const auto r = s.Post("/embed", json{{"inputs", {"a", "hello world"}}, {"normalize", false}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto raw = r.j[1].get<std::vector<float>>();
+  EXPECT_EQ(raw, Library("hello world", {.normalize = false}));
+  EXPECT_GT(std::fabs(norm(raw) - 1.0), 1e-3) << norm(raw);
+  std::vector<float> unit = raw;
+  for (float& x : unit) x = static_cast<float>(x / norm(raw));
+  EXPECT_LE(testing::MaxAbsDiff(unit, Library("hello world")), 1e-6);
+
+  const auto d = s.Post("/embed", json{{"inputs", {"a", "hello world"}}, {"dimensions", 16}, {"normalize", false}});
+  ASSERT_EQ(d.status, 200) << d.body;
+  EXPECT_EQ(d.j[1].get<std::vector<float>>(), std::vector<float>(raw.begin(), raw.begin() + 16));
+  EXPECT_EQ(d.j[1].get<std::vector<float>>(), Library("hello world", {.dim = 16, .normalize = false}));
+  // The default (and the OpenAI route, which has no such option) stay unit vectors.
+  const auto t = s.Post("/embed", json{{"inputs", "hello world"}});
+  ASSERT_EQ(t.status, 200) << t.body;
+  EXPECT_NEAR(norm(t.j[0].get<std::vector<float>>()), 1.0, 1e-6);
 }
 
 TEST(TeiApi, TruncationRightAndLeft) {
