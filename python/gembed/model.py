@@ -177,12 +177,13 @@ class Model:
         convert_to_numpy=True,
         convert_to_tensor=False,
         device=None,
-        normalize_embeddings=True,
+        normalize_embeddings=False,
         truncate_dim=None,
         *,
         ranges=None,
         calibration_embeddings=None,
         strict=False,
+        skip_normalize=False,
     ):
         """Embeds a str (→ 1-D array) or a list of str (→ 2-D array, one row per text).
 
@@ -191,9 +192,11 @@ class Model:
         ``(prompt + text).strip()``, truncated to ``max_seq_length`` tokens (``strict=True``
         makes an over-long text an error instead). ``truncate_dim`` (or the model's
         ``truncate_dim``) keeps the first dimensions and re-normalises them (Matryoshka).
-        ``normalize_embeddings=False`` returns the vectors before the model's final Normalize
-        module (EmbeddingGemma: mean pooling → Dense → Dense), truncated without
-        re-normalising; True (the default) returns unit vectors.
+        The model's own modules always run, its final Normalize included (as in
+        sentence-transformers); ``normalize_embeddings=True`` normalises as well, which matters
+        only for a model without one. ``skip_normalize=True`` (gembed's own) returns the vectors
+        before the model's final Normalize module (EmbeddingGemma: mean pooling → Dense → Dense;
+        TEI's ``normalize: false``), truncated without re-normalising.
         ``precision`` quantises the result (see :func:`gembed.quantize_embeddings`; ``ranges``
         / ``calibration_embeddings`` are its int8/uint8 calibration). The GIL is released
         while the model runs, so other Python threads (or other ``encode`` calls) proceed.
@@ -218,6 +221,7 @@ class Model:
             ranges=ranges,
             calibration_embeddings=calibration_embeddings,
             strict=strict,
+            skip_normalize=skip_normalize,
         )
 
     def encode_query(self, sentences, prompt_name=None, prompt=None, **kwargs):
@@ -255,11 +259,12 @@ class Model:
         convert_to_numpy=True,
         convert_to_tensor=False,
         device=None,
-        normalize_embeddings=True,
+        normalize_embeddings=False,
         truncate_dim=None,
         ranges=None,
         calibration_embeddings=None,
         strict=False,
+        skip_normalize=False,
     ):
         _check_device(device)
         if output_value != "sentence_embedding":
@@ -274,11 +279,10 @@ class Model:
             dim = self._truncate_dim
         single = isinstance(sentences, str)
         texts = [sentences] if single else sentences
-        normalize = bool(normalize_embeddings)
-        # The engine applies the model's own Normalize module (or, with normalize=False, stops
-        # before it); only a model without one needs normalising here.
-        embeddings = self._model.embed(texts, titles, prompt, dim or 0, batch_size, bool(strict), normalize)
-        if normalize and not self._model.normalize:
+        # The engine applies the model's own Normalize module (or, with skip_normalize, stops
+        # before it); normalize_embeddings normalises whatever comes out.
+        embeddings = self._model.embed(texts, titles, prompt, dim or 0, batch_size, bool(strict), not skip_normalize)
+        if normalize_embeddings and (skip_normalize or not self._model.normalize):
             embeddings /= np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
         if precision != "float32":
             embeddings = quantize_embeddings(embeddings, precision, ranges=ranges, calibration_embeddings=calibration_embeddings)

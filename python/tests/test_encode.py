@@ -99,20 +99,23 @@ def test_normalize_embeddings_keeps_unit_rows(model):
     np.testing.assert_allclose(model.encode(TEXTS, normalize_embeddings=True), model.encode(TEXTS), atol=1e-6)
 
 
-def test_normalize_embeddings_false_gives_the_vectors_before_normalize(model):
+def test_skip_normalize_gives_the_vectors_before_normalize(model):
     unit = model.encode(TEXTS)
-    raw = model.encode(TEXTS, normalize_embeddings=False)
+    # sentence-transformers' meaning: the model's Normalize module runs either way.
+    np.testing.assert_array_equal(model.encode(TEXTS, normalize_embeddings=False), unit)
+    raw = model.encode(TEXTS, skip_normalize=True)
     assert raw.shape == unit.shape and raw.dtype == np.float32
     norms = np.linalg.norm(raw.astype(np.float64), axis=1)
     assert np.all(np.abs(norms - 1.0) > 1e-3), norms  # not unit vectors
     np.testing.assert_allclose(raw / norms[:, None], unit, atol=1e-6)
     # truncate_dim keeps the first floats as they are (no re-normalisation) ...
-    np.testing.assert_array_equal(model.encode(TEXTS, normalize_embeddings=False, truncate_dim=8), raw[:, :8])
+    np.testing.assert_array_equal(model.encode(TEXTS, skip_normalize=True, truncate_dim=8), raw[:, :8])
+    np.testing.assert_allclose(model.encode(TEXTS, skip_normalize=True, normalize_embeddings=True), unit, atol=1e-6)
     # ... and passes through encode_query / encode_document, a single str too.
     np.testing.assert_array_equal(
-        model.encode_query(TEXTS[0], normalize_embeddings=False), model.encode(TEXTS[0], prompt_name="query", normalize_embeddings=False)
+        model.encode_query(TEXTS[0], skip_normalize=True), model.encode(TEXTS[0], prompt_name="query", skip_normalize=True)
     )
-    assert abs(np.linalg.norm(model.encode_document(TEXTS[0], normalize_embeddings=False)) - 1.0) > 1e-3
+    assert abs(np.linalg.norm(model.encode_document(TEXTS[0], skip_normalize=True)) - 1.0) > 1e-3
 
 
 def test_strict_refuses_over_long_inputs(model):
