@@ -17,7 +17,7 @@ WeightPlan WeightPlan::Parse(const std::string& name, const std::string& activat
   WeightPlan p;
   p.name = name;
   if (!ParseActivationPrecision(activations, &p.activations)) {
-    throw Error("unknown activation precision '" + activations + "' (expected auto, f32 or low)");
+    throw Error("unknown activation precision '" + activations + "' (expected auto, f32, high or low)");
   }
   if (name == "auto") return p;
   p.keep_stored = false;

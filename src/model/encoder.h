@@ -30,8 +30,9 @@ struct WeightPlan {
   // "auto" keeps each tensor's stored type (F16 and types without a kernel become f32);
   // f32 | bf16 | q8_0 | q4_0 use that type everywhere; "mixed" is the paper's scheme:
   // int8 attention, int4 feed-forward.
-  // `activations`: auto | f32 | low (packed_matrix.h: int8 activations for Q8_0/Q4_0 under
-  // auto, and bf16 for bf16 weights under low). Throws gembed::Error for unknown names.
+  // `activations`: auto | f32 | high | low (packed_matrix.h: 16-bit activations for
+  // Q8_0/Q4_0 under auto = high, int8 under low, and bf16 for bf16 weights under low).
+  // Throws gembed::Error for unknown names.
   static WeightPlan Parse(const std::string& name, const std::string& activations = "auto");
   std::string name = "auto";
   bool keep_stored = true;
