@@ -38,22 +38,18 @@ RunResult Gembed(const fs::path& dir, const std::string& args) {
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(dir / "out"), slurp(dir / "err")};
 }
 
-void Write(const fs::path& p, const std::string& content) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << content;
-}
 
 class CollectionsCli : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = FreshTempDir();
-    Write(dir_ / "docs/guide.md", "# Guide\nWelcome.\n\n## Install\nRun the installer.\n");
-    Write(dir_ / "docs/notes.txt", "Cats sleep.\nDogs walk.\n");
-    Write(dir_ / "docs/r.jsonl",
+    WriteFile(dir_ / "docs/guide.md", "# Guide\nWelcome.\n\n## Install\nRun the installer.\n");
+    WriteFile(dir_ / "docs/notes.txt", "Cats sleep.\nDogs walk.\n");
+    WriteFile(dir_ / "docs/r.jsonl",
           "{\"id\": \"a\", \"text\": \"alpha record\", \"metadata\": {\"lang\": \"en\"}}\n"
           "{broken\n"
           "{\"id\": \"b\", \"text\": \"beta record\", \"metadata\": {\"lang\": \"fr\"}}\n");
-    Write(dir_ / "docs/blob.txt", std::string("\x7f" "ELF\0\0\0", 7));
+    WriteFile(dir_ / "docs/blob.txt", std::string("\x7f" "ELF\0\0\0", 7));
   }
   void TearDown() override { fs::remove_all(dir_); }
   fs::path dir_;
@@ -113,7 +109,7 @@ TEST_F(CollectionsCli, OtherModelAndCorruptDatabaseAreRefused) {
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("differs"), std::string::npos) << r.err;
 
-  Write(dir_ / "bad.db", "this is not a database, just text that is long enough to look like a header..........");
+  WriteFile(dir_ / "bad.db", "this is not a database, just text that is long enough to look like a header..........");
   r = Gembed(dir_, "search --db bad.db \"x\"");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("database bad.db"), std::string::npos) << r.err;
@@ -121,7 +117,7 @@ TEST_F(CollectionsCli, OtherModelAndCorruptDatabaseAreRefused) {
 }
 
 TEST_F(CollectionsCli, FaqSearchPrintsTheAnswer) {
-  Write(dir_ / "qa.jsonl",
+  WriteFile(dir_ / "qa.jsonl",
         "{\"question\": \"How do I reset my password?\", \"answer\": \"Use the reset link.\"}\n"
         "{\"question\": \"Where are invoices?\", \"answer\": \"Billing, then Invoices.\"}\n");
   ASSERT_EQ(Gembed(dir_, "index --db faq.db --model " + model_ + " --faq qa.jsonl").status, 0);
@@ -142,10 +138,10 @@ TEST_F(CollectionsCli, FaqSearchPrintsTheAnswer) {
 // the embedding table) or a file that is not UTF-8 does not stop the run: they are named on
 // stderr, counted in the summary, the exit status is 1, and the next run retries them.
 TEST_F(CollectionsCli, UnembeddableDocumentsAreSkippedAndTheExitStatusIsOne) {
-  Write(dir_ / "mixed/a.txt", "Apples are red.\n");
-  Write(dir_ / "mixed/b.txt", "This quotes <image_soft_token> literally.\n");
-  Write(dir_ / "mixed/c.txt", "caf\xe9 au lait\n");
-  Write(dir_ / "mixed/d.txt", "Bananas are yellow.\n");
+  WriteFile(dir_ / "mixed/a.txt", "Apples are red.\n");
+  WriteFile(dir_ / "mixed/b.txt", "This quotes <image_soft_token> literally.\n");
+  WriteFile(dir_ / "mixed/c.txt", "caf\xe9 au lait\n");
+  WriteFile(dir_ / "mixed/d.txt", "Bananas are yellow.\n");
   RunResult r = Gembed(dir_, "index --db m.db --model " + model_ + " mixed");
   EXPECT_EQ(r.status, 1) << r.err;
   EXPECT_NE(r.err.find("mixed/b.txt: cannot embed: chunk 1 (lines 1-1): token '<image_soft_token>' (id 262144) has no "
@@ -167,8 +163,8 @@ TEST_F(CollectionsCli, UnembeddableDocumentsAreSkippedAndTheExitStatusIsOne) {
   r = Gembed(dir_, "index --db m.db mixed");
   EXPECT_EQ(r.status, 1) << r.err;
   EXPECT_NE(r.err.find("0 added, 0 updated, 2 unchanged, 0 removed, 2 skipped;"), std::string::npos) << r.err;
-  Write(dir_ / "mixed/b.txt", "This no longer quotes a special token.\n");
-  Write(dir_ / "mixed/c.txt", "caf\xc3\xa9 au lait\n");
+  WriteFile(dir_ / "mixed/b.txt", "This no longer quotes a special token.\n");
+  WriteFile(dir_ / "mixed/c.txt", "caf\xc3\xa9 au lait\n");
   r = Gembed(dir_, "index --db m.db mixed");
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("2 added, 0 updated, 2 unchanged, 0 removed;"), std::string::npos) << r.err;
@@ -181,7 +177,7 @@ TEST_F(CollectionsCli, KillNineMidIndexLosesNothingReported) {
   for (int i = 0; i < kFiles; ++i) {
     std::string text;
     for (int l = 0; l < 10; ++l) text.append("Document ").append(std::to_string(i)).append(", line ").append(std::to_string(l)).append(".\n");
-    Write(dir_ / "many" / std::string("f").append(std::to_string(i)).append(".txt"), text);
+    WriteFile(dir_ / "many" / std::string("f").append(std::to_string(i)).append(".txt"), text);
   }
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);

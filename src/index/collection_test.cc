@@ -19,36 +19,26 @@
 #include "embedder/embedder.h"
 #include "fixtures.h"
 #include "index/indexer.h"
+#include "index/tiny_text_model_test_base.h"
 #include "index/sqlite_db.h"
 
 namespace gembed::index {
 namespace {
 namespace fs = std::filesystem;
 
-void Write(const fs::path& p, const std::string& content) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << content;
-}
+using testing::WriteFile;
 
-class CollectionTest : public ::testing::Test {
+class CollectionTest : public TinyTextModelTest {
  protected:
-  static void SetUpTestSuite() {
-    model_ = Embedder::Load(testing::ModelDir("tiny-text"), {.threads = 2}).release();
-    identity_ = new ModelIdentity(IdentifyModel(*model_, testing::ModelDir("tiny-text")));
-  }
-  static void TearDownTestSuite() {
-    delete model_;
-    delete identity_;
-  }
   void SetUp() override {
     dir_ = testing::FreshTempDir();
     docs_ = dir_ / "docs";
-    Write(docs_ / "guide.md",
+    WriteFile(docs_ / "guide.md",
           "# Guide\nWelcome to the guide.\n\n## Install\nRun the installer and follow the steps.\n\n"
           "## Usage\nSearch your notes with a query.\n");
-    Write(docs_ / "notes.txt", "Cats sleep most of the day.\nDogs like long walks.\n");
-    Write(docs_ / "src/main.cc", "int main() {\n  return 0;  // zebra\n}\n");
-    Write(docs_ / "records.jsonl",
+    WriteFile(docs_ / "notes.txt", "Cats sleep most of the day.\nDogs like long walks.\n");
+    WriteFile(docs_ / "src/main.cc", "int main() {\n  return 0;  // zebra\n}\n");
+    WriteFile(docs_ / "records.jsonl",
           "{\"id\": \"r1\", \"title\": \"Sea\", \"text\": \"The sea is salty.\", \"metadata\": {\"lang\": \"en\", \"n\": 3}}\n"
           "{\"id\": \"r2\", \"text\": \"La mer est salée.\", \"metadata\": {\"lang\": \"fr\", \"n\": 4}}\n");
     db_ = (dir_ / "c.db").string();
@@ -75,13 +65,9 @@ class CollectionTest : public ::testing::Test {
     return out;
   }
 
-  static Embedder* model_;
-  static ModelIdentity* identity_;
   fs::path dir_, docs_;
   std::string db_;
 };
-Embedder* CollectionTest::model_ = nullptr;
-ModelIdentity* CollectionTest::identity_ = nullptr;
 
 TEST_F(CollectionTest, ScoresEqualDirectEmbedderDotProducts) {
   auto c = Make();
@@ -135,9 +121,9 @@ TEST_F(CollectionTest, ReindexEmbedsOnlyChangedDocumentsAndDropsDeletedOnes) {
   EXPECT_EQ(again.unchanged, 5u);
   EXPECT_EQ(ChunkIds(*c), before);
 
-  Write(docs_ / "notes.txt", "Cats sleep most of the day.\nDogs like long walks.\nBirds sing.\n");
+  WriteFile(docs_ / "notes.txt", "Cats sleep most of the day.\nDogs like long walks.\nBirds sing.\n");
   fs::remove(docs_ / "src/main.cc");
-  Write(docs_ / "records.jsonl",
+  WriteFile(docs_ / "records.jsonl",
         "{\"id\": \"r1\", \"title\": \"Sea\", \"text\": \"The sea is salty.\", \"metadata\": {\"lang\": \"en\", \"n\": 3}}\n");
   const IndexStats st = Index(*c);
   EXPECT_EQ(st.updated, 1u);
@@ -153,7 +139,7 @@ TEST_F(CollectionTest, ReindexEmbedsOnlyChangedDocumentsAndDropsDeletedOnes) {
   EXPECT_EQ(c->document_count(), 3);
 
   // Indexing another folder leaves these documents alone.
-  Write(dir_ / "other/x.txt", "elsewhere\n");
+  WriteFile(dir_ / "other/x.txt", "elsewhere\n");
   IndexPaths(*model_, *c, {(dir_ / "other").string()}, {});
   EXPECT_EQ(c->document_count(), 4);
 }
@@ -223,7 +209,7 @@ TEST_F(CollectionTest, HybridFindsTheExactWordAndFiltersRestrict) {
 }
 
 TEST_F(CollectionTest, FaqSearchReturnsTheAnswer) {
-  Write(dir_ / "faq/qa.jsonl",
+  WriteFile(dir_ / "faq/qa.jsonl",
         "{\"question\": \"How do I reset my password?\", \"answer\": \"Use the reset link on the login page.\"}\n"
         "{\"question\": \"Where is the invoice?\", \"answer\": \"Under Billing > Invoices.\"}\n"
         "{\"question\": \"Can I change my plan?\", \"answer\": \"Yes, any time.\"}\n");
@@ -279,7 +265,7 @@ TEST_F(CollectionTest, CorruptOrForeignFilesGiveClearErrors) {
     }
   };
   const std::string garbage = (dir_ / "garbage.db").string();
-  Write(garbage, std::string(8192, 'x'));
+  WriteFile(garbage, std::string(8192, 'x'));
   expect_error(garbage, "not a database");
   expect_error((dir_ / "missing.db").string(), "no such file");
   const std::string plain = (dir_ / "plain.db").string();
@@ -331,7 +317,7 @@ TEST_F(CollectionTest, AnnIndexIsUsedWhenFreshAndIgnoredWhenStale) {
   // so searches fall back to exact until the next UpdateAnn rebuilds it.
   {
     auto other = Collection::Open(db_);
-    Write(docs_ / "new.txt", "A new file about walks.\n");
+    WriteFile(docs_ / "new.txt", "A new file about walks.\n");
     IndexOptions opt;
     IndexPaths(*model_, *other, {(docs_ / "new.txt").string()}, opt);  // updates the ANN itself
   }
@@ -355,7 +341,7 @@ TEST_F(CollectionTest, AnnIndexIsUsedWhenFreshAndIgnoredWhenStale) {
   ASSERT_EQ(fr.hits.size(), 1u);
   EXPECT_EQ(fr.hits[0].text, "La mer est salée.");
   // Incremental update through the same object.
-  Write(docs_ / "notes.txt", "Changed.\n");
+  WriteFile(docs_ / "notes.txt", "Changed.\n");
   Index(*c);
   EXPECT_TRUE(c->HasFreshAnn());
   EXPECT_EQ(c->Search(q, "", {.k = 100}).hits.size(), static_cast<size_t>(c->chunk_count()));

@@ -14,39 +14,29 @@
 #include "fixtures.h"
 #include "index/collection.h"
 #include "index/indexer.h"
+#include "index/tiny_text_model_test_base.h"
 
 namespace gembed::index {
 namespace {
 namespace fs = std::filesystem;
 
-void Write(const fs::path& p, const std::string& content) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << content;
-}
+using testing::WriteFile;
 
 // The Gemma 3 tokenizer maps this literal text to id 262144, one past the embedding
 // table of the fixtures (and of the real EmbeddingGemma). Written in two pieces so that
 // this file itself stays indexable (README's first command indexes src/index).
 const std::string kSoftToken = std::string("<image_soft") + "_token>";
 
-class IndexerSkipTest : public ::testing::Test {
+class IndexerSkipTest : public TinyTextModelTest {
  protected:
-  static void SetUpTestSuite() {
-    model_ = Embedder::Load(testing::ModelDir("tiny-text"), {.threads = 2}).release();
-    identity_ = new ModelIdentity(IdentifyModel(*model_, testing::ModelDir("tiny-text")));
-  }
-  static void TearDownTestSuite() {
-    delete model_;
-    delete identity_;
-  }
   void SetUp() override {
     dir_ = testing::FreshTempDir();
     docs_ = dir_ / "docs";
-    Write(docs_ / "a_guide.md", "# Guide\nRun the installer and follow the steps.\n");
-    Write(docs_ / "b_token.txt", "Line one is fine.\nThis line quotes " + kSoftToken + " literally.\n");
-    Write(docs_ / "c_latin1.txt", "caf\xe9 au lait\n");
-    Write(docs_ / "d_notes.txt", "Cats sleep most of the day.\nDogs like long walks.\n");
-    Write(docs_ / "e_records.jsonl",
+    WriteFile(docs_ / "a_guide.md", "# Guide\nRun the installer and follow the steps.\n");
+    WriteFile(docs_ / "b_token.txt", "Line one is fine.\nThis line quotes " + kSoftToken + " literally.\n");
+    WriteFile(docs_ / "c_latin1.txt", "caf\xe9 au lait\n");
+    WriteFile(docs_ / "d_notes.txt", "Cats sleep most of the day.\nDogs like long walks.\n");
+    WriteFile(docs_ / "e_records.jsonl",
           "{\"id\": \"ok\", \"text\": \"The sea is salty.\"}\n"
           "{\"id\": \"bad\", \"text\": \"a record with " + kSoftToken + "\"}\n");
     CollectionSettings s;
@@ -83,14 +73,10 @@ class IndexerSkipTest : public ::testing::Test {
   }
   std::string Key(const std::string& name) const { return (docs_ / name).string(); }
 
-  static Embedder* model_;
-  static ModelIdentity* identity_;
   fs::path dir_, docs_;
   std::unique_ptr<Collection> collection_;
   std::vector<std::string> notices_, done_;
 };
-Embedder* IndexerSkipTest::model_ = nullptr;
-ModelIdentity* IndexerSkipTest::identity_ = nullptr;
 
 TEST_F(IndexerSkipTest, BadDocumentsAreSkippedTheRestIsIndexedAndSearchable) {
   const IndexStats st = Index();
@@ -131,8 +117,8 @@ TEST_F(IndexerSkipTest, SkippedDocumentsAreRetriedOnTheNextRun) {
   EXPECT_EQ(st.skipped, 3u);
   EXPECT_FALSE(NoticeAbout(Key("b_token.txt") + ": cannot embed").empty());
   // Fixed files are indexed by the next run.
-  Write(docs_ / "b_token.txt", "Line one is fine.\nThis line no longer quotes a special token.\n");
-  Write(docs_ / "c_latin1.txt", "caf\xc3\xa9 au lait\n");
+  WriteFile(docs_ / "b_token.txt", "Line one is fine.\nThis line no longer quotes a special token.\n");
+  WriteFile(docs_ / "c_latin1.txt", "caf\xc3\xa9 au lait\n");
   st = Index();
   EXPECT_EQ(st.added, 2u);
   EXPECT_EQ(st.skipped, 1u);  // record "bad"
@@ -141,18 +127,18 @@ TEST_F(IndexerSkipTest, SkippedDocumentsAreRetriedOnTheNextRun) {
 }
 
 TEST_F(IndexerSkipTest, AStoredDocumentThatNowFailsKeepsItsStoredVersion) {
-  Write(docs_ / "b_token.txt", "Line one is fine.\n");
-  Write(docs_ / "c_latin1.txt", "caf\xc3\xa9 au lait\n");
-  Write(docs_ / "e_records.jsonl", "{\"id\": \"ok\", \"text\": \"The sea is salty.\"}\n{\"id\": \"bad\", \"text\": \"fine\"}\n");
+  WriteFile(docs_ / "b_token.txt", "Line one is fine.\n");
+  WriteFile(docs_ / "c_latin1.txt", "caf\xc3\xa9 au lait\n");
+  WriteFile(docs_ / "e_records.jsonl", "{\"id\": \"ok\", \"text\": \"The sea is salty.\"}\n{\"id\": \"bad\", \"text\": \"fine\"}\n");
   ASSERT_EQ(Index().skipped, 0u);
   const auto before = StoredHashes();
   const int64_t chunks = collection_->chunk_count();
   ASSERT_EQ(before.size(), 6u);
 
   // All three change into something that cannot be indexed.
-  Write(docs_ / "b_token.txt", "Line one is fine.\n" + kSoftToken + "\n");
-  Write(docs_ / "c_latin1.txt", "caf\xe9 au lait\n");
-  Write(docs_ / "e_records.jsonl", "{\"id\": \"ok\", \"text\": \"The sea is salty.\"}\n{\"id\": \"bad\", \"text\": \"" + kSoftToken + "\"}\n");
+  WriteFile(docs_ / "b_token.txt", "Line one is fine.\n" + kSoftToken + "\n");
+  WriteFile(docs_ / "c_latin1.txt", "caf\xe9 au lait\n");
+  WriteFile(docs_ / "e_records.jsonl", "{\"id\": \"ok\", \"text\": \"The sea is salty.\"}\n{\"id\": \"bad\", \"text\": \"" + kSoftToken + "\"}\n");
   const IndexStats st = Index();
   EXPECT_EQ(st.skipped, 3u);
   EXPECT_EQ(st.removed, 0u);
@@ -170,7 +156,7 @@ TEST_F(IndexerSkipTest, AStoredDocumentThatNowFailsKeepsItsStoredVersion) {
   EXPECT_EQ(hit->text.find(kSoftToken), std::string::npos) << hit->text;
 
   // Once fixed, the next run updates them.
-  Write(docs_ / "b_token.txt", "Line one is fine.\nLine two too.\n");
+  WriteFile(docs_ / "b_token.txt", "Line one is fine.\nLine two too.\n");
   const IndexStats fixed = Index();
   EXPECT_EQ(fixed.updated, 1u);
   EXPECT_EQ(fixed.skipped, 2u);

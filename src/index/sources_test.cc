@@ -13,10 +13,7 @@ namespace gembed::index {
 namespace {
 namespace fs = std::filesystem;
 
-void Write(const fs::path& p, const std::string& content) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << content;
-}
+using testing::WriteFile;
 
 bool Contains(const std::vector<std::string>& v, const std::string& needle) {
   for (const auto& s : v) {
@@ -27,15 +24,15 @@ bool Contains(const std::vector<std::string>& v, const std::string& needle) {
 
 TEST(Sources, WalkTakesTextFilesAndSkipsHiddenAndBuildFolders) {
   const fs::path dir = testing::FreshTempDir();
-  Write(dir / "a.md", "# A\n");
-  Write(dir / "sub/b.cc", "int main() {}\n");
-  Write(dir / "sub/c.jsonl", "{\"text\": \"x\"}\n");
-  Write(dir / "image.png", "\x89PNG");
-  Write(dir / ".git/config", "x");
-  Write(dir / ".hidden/d.txt", "x");
-  Write(dir / "build/e.txt", "x");
-  Write(dir / "node_modules/f.js", "x");
-  Write(dir / "Makefile", "all:\n");
+  WriteFile(dir / "a.md", "# A\n");
+  WriteFile(dir / "sub/b.cc", "int main() {}\n");
+  WriteFile(dir / "sub/c.jsonl", "{\"text\": \"x\"}\n");
+  WriteFile(dir / "image.png", "\x89PNG");
+  WriteFile(dir / ".git/config", "x");
+  WriteFile(dir / ".hidden/d.txt", "x");
+  WriteFile(dir / "build/e.txt", "x");
+  WriteFile(dir / "node_modules/f.js", "x");
+  WriteFile(dir / "Makefile", "all:\n");
   std::vector<std::string> notices;
   const auto files = ListSourceFiles({dir.string()}, &notices);
   std::vector<std::string> names;
@@ -49,8 +46,8 @@ TEST(Sources, WalkTakesTextFilesAndSkipsHiddenAndBuildFolders) {
 
 TEST(Sources, BinaryFilesAreSkippedWithANotice) {
   const fs::path dir = testing::FreshTempDir();
-  Write(dir / "nul.txt", std::string("text\0more", 9));
-  Write(dir / "latin1.txt", "caf\xe9\n");
+  WriteFile(dir / "nul.txt", std::string("text\0more", 9));
+  WriteFile(dir / "latin1.txt", "caf\xe9\n");
   std::vector<std::string> notices;
   bool failed = true;
   EXPECT_TRUE(ReadSourceFile((dir / "nul.txt").string(), false, false, &notices, &failed).empty());
@@ -74,7 +71,7 @@ TEST(Sources, UnreadableFileIsReportedNotFatal) {
   EXPECT_NE(notices[0].find("gone.txt: cannot read"), std::string::npos) << notices[0];
   EXPECT_THROW(ReadSourceFile((dir / "gone.txt").string(), false, true, &notices), Error);
   if (::geteuid() != 0) {  // root reads anything
-    Write(dir / "locked.txt", "secret\n");
+    WriteFile(dir / "locked.txt", "secret\n");
     fs::permissions(dir / "locked.txt", fs::perms::none);
     EXPECT_TRUE(ReadSourceFile((dir / "locked.txt").string(), false, false, &notices, &unreadable).empty());
     EXPECT_TRUE(unreadable);
@@ -84,8 +81,8 @@ TEST(Sources, UnreadableFileIsReportedNotFatal) {
 
 TEST(Sources, TextAndMarkdownFilesAreOneDocumentEach) {
   const fs::path dir = testing::FreshTempDir();
-  Write(dir / "notes.md", "# Title\nbody\n");
-  Write(dir / "empty.txt", " \n\n");
+  WriteFile(dir / "notes.md", "# Title\nbody\n");
+  WriteFile(dir / "empty.txt", " \n\n");
   std::vector<std::string> notices;
   const auto docs = ReadSourceFile((dir / "notes.md").string(), false, false, &notices);
   ASSERT_EQ(docs.size(), 1u);
@@ -101,7 +98,7 @@ TEST(Sources, TextAndMarkdownFilesAreOneDocumentEach) {
 TEST(Sources, JsonlRecordsAndInvalidLinesWithLineNumbers) {
   const fs::path dir = testing::FreshTempDir();
   const std::string path = (dir / "r.jsonl").string();
-  Write(dir / "r.jsonl",
+  WriteFile(dir / "r.jsonl",
         "{\"id\": \"a\", \"title\": \"T\", \"text\": \"alpha\", \"metadata\": {\"lang\": \"en\"}}\n"
         "\n"
         "{not json}\n"
@@ -141,7 +138,7 @@ TEST(Sources, JsonlRecordsAndInvalidLinesWithLineNumbers) {
 
 TEST(Sources, FaqRecordsNeedQuestionAndAnswer) {
   const fs::path dir = testing::FreshTempDir();
-  Write(dir / "qa.jsonl",
+  WriteFile(dir / "qa.jsonl",
         "{\"question\": \"How do I reset?\", \"answer\": \"Hold the button.\"}\n"
         "{\"question\": \"Where?\"}\n");
   std::vector<std::string> notices;

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -53,6 +54,12 @@ inline std::filesystem::path FreshTempDir() {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
+}
+
+// Writes `content` to `p` (binary), creating its folders.
+inline void WriteFile(const std::filesystem::path& p, const std::string& content) {
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << content;
 }
 
 // Symlinks every entry of `from` into `to`, except the names in `except`: a fixture model
