@@ -33,6 +33,16 @@ bool InScope(const std::string& path, const std::string& scope) {
 
 }  // namespace
 
+bool SourceIsGone(const std::string& path, const std::vector<std::string>& scopes,
+                  const std::vector<std::string>& unreadable_dirs) {
+  auto under = [&](const std::vector<std::string>& dirs) {
+    return std::any_of(dirs.begin(), dirs.end(), [&](const std::string& d) { return InScope(path, d); });
+  };
+  // Under a folder that could not be listed it was not seen because of that, not because it
+  // is gone.
+  return under(scopes) && !under(unreadable_dirs);
+}
+
 EmbedInput ChunkInput(const CollectionSettings& s, const Chunk& chunk) {
   EmbedInput in;
   in.text = chunk.text;
@@ -103,10 +113,11 @@ IndexStats IndexPaths(const Embedder& embedder, Collection& collection, const st
     ++stats.notices;
     if (options.notice) options.notice(n);
   };
-  std::vector<std::string> notices;
-  const std::vector<std::string> files = ListSourceFiles(paths, &notices);
+  std::vector<std::string> notices, unreadable_dirs;
+  const std::vector<std::string> files = ListSourceFiles(paths, &notices, &unreadable_dirs);
   for (const auto& n : notices) notice(n);
   notices.clear();
+  stats.skipped += unreadable_dirs.size();
 
   std::vector<std::string> scopes;
   for (const std::string& p : paths) scopes.push_back(std::filesystem::absolute(p).lexically_normal().string());
@@ -226,9 +237,7 @@ IndexStats IndexPaths(const Embedder& embedder, Collection& collection, const st
   std::vector<std::string> removed;
   for (const auto& [key, d] : stored) {
     if (seen.count(key) || kept_paths.count(d.path)) continue;
-    if (std::any_of(scopes.begin(), scopes.end(), [&](const std::string& sc) { return InScope(d.path, sc); })) {
-      removed.push_back(key);
-    }
+    if (SourceIsGone(d.path, scopes, unreadable_dirs)) removed.push_back(key);
   }
   if (!removed.empty()) collection.Write({}, removed);
   stats.removed = removed.size();

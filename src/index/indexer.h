@@ -43,13 +43,19 @@ struct IndexStats {
   size_t chunks = 0, tokens = 0;
   size_t notices = 0;
   // Documents that should have been indexed but were not: a file that could not be read or
-  // is not UTF-8, a document (file or record) that could not be chunked or embedded. Each
-  // got a notice; its stored version (if any) is kept and it is retried on the next run.
+  // is not UTF-8, a document (file or record) that could not be chunked or embedded, and
+  // each folder that could not be listed. Each got a notice; what is stored from them is
+  // kept and they are retried on the next run.
   size_t skipped = 0;
   double seconds = 0;
   bool ann = false;  // an ANN index is stored after the run
 };
 
+// Whether a stored document whose source file `path` (absolute) was not found by this run
+// is gone: it lies under one of the given paths (`scopes`, absolute) and not under a folder
+// that could not be listed (exposed for tests).
+bool SourceIsGone(const std::string& path, const std::vector<std::string>& scopes,
+                  const std::vector<std::string>& unreadable_dirs);
 // Chunks one source document with the collection's settings (exposed for tests).
 std::vector<Chunk> ChunkSource(const Embedder& embedder, const CollectionSettings& settings, const SourceDocument& doc);
 // The content hash that decides whether a document is re-embedded.

@@ -177,5 +177,18 @@ TEST_F(IndexerSkipTest, StrictModeStopsAtTheFirstFailureAfterCommittingWhatCameB
   EXPECT_TRUE(StoredHashes().count(Key("a_guide.md")));
 }
 
+// What a run did not find is removed only when it lies under a given path and not under a
+// folder that could not be listed (sources_test checks that such folders are reported).
+TEST(SourceIsGone, KeepsWhatLiesUnderAnUnreadableFolder) {
+  const std::vector<std::string> scopes = {"/data/notes", "/data/one.txt"}, unreadable = {"/data/notes/private"};
+  EXPECT_TRUE(SourceIsGone("/data/notes/a.txt", scopes, unreadable));
+  EXPECT_TRUE(SourceIsGone("/data/one.txt", scopes, unreadable));
+  EXPECT_TRUE(SourceIsGone("/data/notes/private2/a.txt", scopes, unreadable));  // a sibling, not inside
+  EXPECT_FALSE(SourceIsGone("/data/notes/private/a.txt", scopes, unreadable));
+  EXPECT_FALSE(SourceIsGone("/data/notes/private/deep/b.md", scopes, unreadable));
+  EXPECT_FALSE(SourceIsGone("/data/other/a.txt", scopes, unreadable));  // not indexed by this run
+  EXPECT_TRUE(SourceIsGone("/data/notes/private/a.txt", scopes, {}));
+}
+
 }  // namespace
 }  // namespace gembed::index

@@ -57,8 +57,13 @@ bool HasTextExtension(std::string_view file_name) {
   return kTextExtensions.count(Lower(p.extension().string())) > 0;
 }
 
-std::vector<std::string> ListSourceFiles(const std::vector<std::string>& paths, std::vector<std::string>* notices) {
+std::vector<std::string> ListSourceFiles(const std::vector<std::string>& paths, std::vector<std::string>* notices,
+                                         std::vector<std::string>* unreadable_dirs) {
   std::set<std::string> files;
+  auto unreadable = [&](const fs::path& dir, const std::error_code& ec) {
+    notices->push_back(dir.string() + ": cannot read directory: " + ec.message() + "; skipped (what is stored from it is kept)");
+    if (unreadable_dirs) unreadable_dirs->push_back(Absolute(dir.string()));
+  };
   for (const std::string& given : paths) {
     std::error_code ec;
     const fs::file_status st = fs::status(given, ec);
@@ -71,19 +76,31 @@ std::vector<std::string> ListSourceFiles(const std::vector<std::string>& paths, 
       notices->push_back(given + ": not a regular file or directory, skipped");
       continue;
     }
-    fs::recursive_directory_iterator it(given, fs::directory_options::skip_permission_denied, ec), end;
+    // No skip_permission_denied: a folder that cannot be listed must be reported (its stored
+    // documents would otherwise look deleted). Each folder is opened once before the walk
+    // enters it, so one unreadable folder does not end the walk.
+    fs::recursive_directory_iterator it(given, ec), end;
     if (ec) {
-      notices->push_back(given + ": cannot read directory: " + ec.message());
+      unreadable(given, ec);
       continue;
     }
     for (; it != end; it.increment(ec)) {
-      if (ec) {
-        notices->push_back(it->path().string() + ": " + ec.message());
+      if (ec) {  // the walk cannot go on: keep everything under the given folder
+        unreadable(given, ec);
         break;
       }
       const std::string name = it->path().filename().string();
       if (it->is_directory(ec)) {
-        if (SkippedDir(name)) it.disable_recursion_pending();
+        if (SkippedDir(name)) {
+          it.disable_recursion_pending();
+          continue;
+        }
+        std::error_code open_ec;
+        const fs::directory_iterator probe(it->path(), open_ec);
+        if (open_ec) {
+          unreadable(it->path(), open_ec);
+          it.disable_recursion_pending();
+        }
         continue;
       }
       if (!it->is_regular_file(ec) || name.empty() || name[0] == '.') continue;

@@ -30,7 +30,10 @@ struct SourceDocument {
 // .git and build*/ node_modules/ __pycache__/ target/), sorted. In folders only files with
 // a known text extension are taken; a file named explicitly is always tried. A path that
 // does not exist is a gembed::Error. `notices` receives what was skipped and why.
-std::vector<std::string> ListSourceFiles(const std::vector<std::string>& paths, std::vector<std::string>* notices);
+// `unreadable_dirs` (optional) receives the absolute paths of folders that could not be
+// listed: what is stored from under them must be kept, not taken for deleted.
+std::vector<std::string> ListSourceFiles(const std::vector<std::string>& paths, std::vector<std::string>* notices,
+                                         std::vector<std::string>* unreadable_dirs = nullptr);
 bool HasTextExtension(std::string_view file_name);
 
 // Reads one file. Binary files (a NUL byte or invalid UTF-8) and unreadable files give a

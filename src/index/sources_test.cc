@@ -1,9 +1,12 @@
 #include "index/sources.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 
 #include "base/error.h"
@@ -76,6 +79,47 @@ TEST(Sources, UnreadableFileIsReportedNotFatal) {
     EXPECT_TRUE(ReadSourceFile((dir / "locked.txt").string(), false, false, &notices, &unreadable).empty());
     EXPECT_TRUE(unreadable);
   }
+  fs::remove_all(dir);
+}
+
+// Runs `check` without root's power to read anything: as is for a normal user, or in a
+// child process that drops to uid/gid 65534 ("nobody") when the tests run as root. Returns
+// whether every check passed (the child reports through its exit status).
+bool RunUnprivileged(const std::function<bool()>& check) {
+  if (::geteuid() != 0) return check();
+  const pid_t child = ::fork();
+  if (child == 0) {
+    const bool ok = ::setgid(65534) == 0 && ::setuid(65534) == 0 && check();
+    ::_exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  return child > 0 && ::waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// A folder that cannot be listed is reported (notice + unreadable_dirs) and the walk goes on
+// with its siblings; it is not silently left out (its stored documents would look deleted).
+TEST(Sources, UnreadableFolderIsReportedAndTheWalkGoesOn) {
+  const fs::path dir = testing::FreshTempDir();
+  WriteFile(dir / "a.txt", "a\n");
+  WriteFile(dir / "locked/b.txt", "b\n");
+  WriteFile(dir / "z/c.txt", "c\n");
+  fs::permissions(dir, fs::perms::all);  // the unprivileged child must reach the tree
+  fs::permissions(dir / "z", fs::perms::all);
+  fs::permissions(dir / "locked", fs::perms::none);
+  const bool ok = RunUnprivileged([&] {
+    std::vector<std::string> notices, unreadable;
+    const auto files = ListSourceFiles({dir.string()}, &notices, &unreadable);
+    const bool listed = files == std::vector<std::string>{(dir / "a.txt").string(), (dir / "z/c.txt").string()};
+    const bool reported = unreadable == std::vector<std::string>{(dir / "locked").string()} && notices.size() == 1 &&
+                          notices[0].find("locked: cannot read directory") != std::string::npos;
+    if (!listed || !reported) {
+      for (const auto& f : files) std::fprintf(stderr, "listed %s\n", f.c_str());
+      for (const auto& n : notices) std::fprintf(stderr, "notice %s\n", n.c_str());
+    }
+    return listed && reported;
+  });
+  fs::permissions(dir / "locked", fs::perms::all);
+  EXPECT_TRUE(ok);
   fs::remove_all(dir);
 }
 
