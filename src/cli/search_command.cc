@@ -10,6 +10,7 @@
 #include "embedder/embedder.h"
 #include "index/collection.h"
 #include "index/indexer.h"
+#include "index/search_hit_json.h"
 
 namespace gembed::cli {
 namespace {
@@ -69,20 +70,7 @@ int RunSearch(const SearchArgs& a) {
 
   if (a.json) {
     nlohmann::json results = nlohmann::json::array();
-    for (const index::SearchHit& h : r.hits) {
-      nlohmann::json j;
-      j["score"] = h.score;
-      j["id"] = h.id;
-      j["title"] = h.title;
-      j["text"] = h.text;
-      j["path"] = h.path;
-      j["lines"] = {h.line_start, h.line_end};
-      j["metadata"] = nlohmann::json::parse(h.metadata_json.empty() ? "{}" : h.metadata_json);
-      const size_t hash = h.key.rfind('#');
-      if (hash != std::string::npos && h.key.compare(0, hash, h.path) == 0) j["record_id"] = h.key.substr(hash + 1);
-      if (h.answer) j["answer"] = *h.answer;
-      results.push_back(std::move(j));
-    }
+    for (const index::SearchHit& h : r.hits) results.push_back(index::SearchHitJson(h));
     nlohmann::json out = {{"results", std::move(results)}, {"method", r.method}};
     std::cout << out.dump() << "\n";
     return 0;

@@ -8,6 +8,7 @@
 #include "embedder/embedder.h"
 #include "index/indexer.h"
 #include "index/model_identity.h"
+#include "index/search_hit_json.h"
 #include "index/sources.h"
 #include "server/json_request.h"
 
@@ -32,23 +33,6 @@ std::string StringField(const json& j, const char* name, const std::string& wher
   }
   if (!v->is_string()) throw ApiError(ErrorKind::kInvalid, "'" + where + name + "' must be a string", where + name);
   return v->get<std::string>();
-}
-
-// The JSON of one hit: the fields (and names) of `gembed search --json`.
-json HitJson(const index::SearchHit& h) {
-  json j;
-  j["score"] = h.score;
-  j["id"] = h.id;
-  j["title"] = h.title;
-  j["text"] = h.text;
-  j["path"] = h.path;
-  j["lines"] = {h.line_start, h.line_end};
-  j["metadata"] = json::parse(h.metadata_json.empty() ? "{}" : h.metadata_json, nullptr, false);
-  if (j["metadata"].is_discarded()) j["metadata"] = json::object();
-  const size_t hash = h.key.rfind('#');
-  if (hash != std::string::npos && h.key.compare(0, hash, h.path) == 0) j["record_id"] = h.key.substr(hash + 1);
-  if (h.answer) j["answer"] = *h.answer;
-  return j;
 }
 
 }  // namespace
@@ -149,7 +133,7 @@ HttpReply CollectionApi::Search(const std::string& name, const std::string& body
     }
     const index::SearchResult r = c.Search(q, query, opt);
     json results = json::array();
-    for (const index::SearchHit& h : r.hits) results.push_back(HitJson(h));
+    for (const index::SearchHit& h : r.hits) results.push_back(index::SearchHitJson(h));
     return {200, Dump(json{{"results", std::move(results)}, {"method", r.method}})};
   } catch (const ApiError& e) {
     return TeiError(e);
