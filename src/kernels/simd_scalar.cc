@@ -170,11 +170,17 @@ void RoundRowToBf16(const float* x, size_t K, uint16_t* dst) {
   if (K % 2) dst[K] = 0;
 }
 
+// max |x| over one 32-value activation block: the scale of both activation quantisers.
+static float BlockAbsMax(const float* xb) {
+  float amax = 0.0f;
+  for (size_t k = 0; k < 32; ++k) amax = std::max(amax, std::fabs(xb[k]));
+  return amax;
+}
+
 void QuantizeActivationsX8(const float* x, size_t K, int8_t* xq, float* dx, int32_t* sx) {
   for (size_t b = 0; b < K / 32; ++b) {
     const float* xb = x + b * 32;
-    float amax = 0.0f;
-    for (size_t k = 0; k < 32; ++k) amax = std::max(amax, std::fabs(xb[k]));
+    const float amax = BlockAbsMax(xb);
     const float d = amax / 127.0f, id = d > 0.0f ? 1.0f / d : 0.0f;
     int32_t sum = 0;
     for (size_t k = 0; k < 32; ++k) {
@@ -191,8 +197,7 @@ void QuantizeActivationsX8(const float* x, size_t K, int8_t* xq, float* dx, int3
 void QuantizeActivationsX16(const float* x, size_t K, int8_t* xq, float* dx, int32_t* sx) {
   for (size_t b = 0; b < K / 32; ++b) {
     const float* xb = x + b * 32;
-    float amax = 0.0f;
-    for (size_t k = 0; k < 32; ++k) amax = std::max(amax, std::fabs(xb[k]));
+    const float amax = BlockAbsMax(xb);
     const float d = amax / 32512.0f, id = d > 0.0f ? 1.0f / d : 0.0f;
     int32_t sum = 0;
     for (size_t k = 0; k < 32; ++k) {
